@@ -1,0 +1,162 @@
+/**
+ * One consumer on its own channel: declares its topology, sets its prefetch, consumes, and does
+ * it all again on every new connection.
+ */
+import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import type { Logger } from "../core/logger.js";
+import type { Consumer, ConsumerSpec, Delivery, MessageProperties } from "../transport/transport.js";
+import { encodeHeaders, TABLE_ERROR } from "./field-table.js";
+
+/** A consumer owned by the AMQP transport. */
+export class AmqpConsumer implements Consumer {
+  readonly spec: ConsumerSpec;
+  readonly #logger: Logger;
+  readonly #onClosed: (consumer: AmqpConsumer) => void;
+  #channel: Channel | undefined;
+  #tag: string | undefined;
+  #cancelled = false;
+  #closed = false;
+  #pendingAck: ConsumeMessage | undefined;
+
+  constructor(spec: ConsumerSpec, logger: Logger, onClosed: (consumer: AmqpConsumer) => void) {
+    this.spec = spec;
+    this.#logger = logger.child({ queue: spec.queue.name });
+    this.#onClosed = onClosed;
+  }
+
+  /** Whether it should be consuming (not cancelled or closed). */
+  get active(): boolean {
+    return !this.#cancelled && !this.#closed;
+  }
+
+  /** Opens a channel on `model`, declares the topology and starts consuming. */
+  async open(model: ChannelModel): Promise<void> {
+    if (!this.active) return;
+    const channel = await model.createChannel();
+    channel.on("error", (err: Error) => this.#logger.warn({ err: err.message }, "consumer channel error"));
+    channel.on("close", () => this.#onChannelClosed(channel, model));
+    this.#channel = channel;
+    const { queue, bindings, prefetch } = this.spec;
+    for (const { exchange } of bindings) {
+      await channel.assertExchange(exchange.name, exchange.type, {
+        durable: exchange.durable,
+        autoDelete: exchange.autoDelete,
+      });
+    }
+    await channel.assertQueue(queue.name, {
+      durable: queue.durable,
+      exclusive: queue.exclusive,
+      autoDelete: queue.autoDelete,
+      arguments: encodeHeaders(queue.arguments ?? {}),
+    });
+    for (const b of bindings) await channel.bindQueue(queue.name, b.exchange.name, b.routingKey);
+    await channel.prefetch(prefetch, false);
+    const { consumerTag } = await channel.consume(queue.name, (msg) => this.#onMessage(channel, model, msg), {
+      noAck: false,
+    });
+    this.#tag = consumerTag;
+  }
+
+  /** Forgets the channel of a connection that is gone; its deliveries can no longer be settled. */
+  detach(): void {
+    this.#channel = undefined;
+    this.#tag = undefined;
+    this.#pendingAck = undefined;
+  }
+
+  async cancel(): Promise<void> {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    const channel = this.#channel;
+    const tag = this.#tag;
+    if (channel !== undefined && tag !== undefined) await channel.cancel(tag).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#cancelled = true;
+    this.#closed = true;
+    this.#flushAcks();
+    const channel = this.#channel;
+    this.detach();
+    this.#onClosed(this);
+    if (channel !== undefined) await channel.close().catch(() => undefined);
+  }
+
+  #onMessage(channel: Channel, model: ChannelModel, msg: ConsumeMessage | null): void {
+    if (msg === null) {
+      // The broker cancelled us (queue deleted, or node failover): declare again and carry on.
+      this.#logger.warn("consumer cancelled by the broker; declaring the queue again");
+      this.#reopen(channel, model);
+      return;
+    }
+    this.spec.onMessage(this.#delivery(channel, msg));
+  }
+
+  #delivery(channel: Channel, msg: ConsumeMessage): Delivery {
+    const headers = (msg.properties.headers ?? {}) as Record<string, unknown> & { [TABLE_ERROR]?: string };
+    const properties = { ...(msg.properties as MessageProperties), headers };
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      // A delivery from a channel that has closed was requeued by the broker already.
+      if (this.#channel !== channel) return;
+      try {
+        fn();
+      } catch (err) {
+        this.#logger.debug({ err: (err as Error).message }, "could not settle a delivery");
+      }
+    };
+    return {
+      body: msg.content,
+      exchange: msg.fields.exchange,
+      routingKey: msg.fields.routingKey,
+      redelivered: msg.fields.redelivered,
+      properties,
+      headerError: headers[TABLE_ERROR],
+      ack: () => settle(() => (this.spec.batchAcks ? this.#batchAck(channel, msg) : channel.ack(msg))),
+      reject: (requeue) => settle(() => channel.reject(msg, requeue)),
+    };
+  }
+
+  // Acks of in-order consumers go out once per event-loop turn, as one `multiple` ack.
+  #batchAck(channel: Channel, msg: ConsumeMessage): void {
+    const scheduled = this.#pendingAck !== undefined;
+    this.#pendingAck = msg;
+    if (!scheduled) setImmediate(() => this.#flushAcks(channel));
+  }
+
+  #flushAcks(channel = this.#channel): void {
+    const msg = this.#pendingAck;
+    this.#pendingAck = undefined;
+    if (msg === undefined || channel === undefined || channel !== this.#channel) return;
+    try {
+      channel.ack(msg, true);
+    } catch {
+      // channel closed: the broker has requeued them
+    }
+  }
+
+  #onChannelClosed(channel: Channel, model: ChannelModel): void {
+    if (this.#channel !== channel) return;
+    this.detach();
+    if (!this.active) return;
+    // The channel closed but the connection may be fine (a channel error): open a new one.
+    setTimeout(() => {
+      if (this.active && this.#channel === undefined) this.#reopen(undefined, model);
+    }, 1000).unref();
+  }
+
+  #reopen(channel: Channel | undefined, model: ChannelModel): void {
+    this.detach();
+    if (channel !== undefined) void channel.close().catch(() => undefined);
+    this.open(model).catch((err: Error) => {
+      this.#logger.error(
+        { err: err.message },
+        "could not resume consuming; will retry with the next connection",
+      );
+      this.spec.onFailure?.(err);
+    });
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The RabbitMQ transport: one connection per runner, reconnected with backoff and jitter; one
+ * shared confirm channel for publishing; one channel per consumer.
+ */
+import type { ChannelModel } from "amqplib";
+import { ConnectionLost } from "../core/errors.js";
+import { createLogger, type Logger } from "../core/logger.js";
+import type {
+  Consumer,
+  ConsumerSpec,
+  ExchangeSpec,
+  OutgoingMessage,
+  Transport,
+  TransportStatus,
+} from "../transport/transport.js";
+import { AmqpConsumer } from "./amqp-consumer.js";
+import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
+import { ConfirmPublisher } from "./confirm-publisher.js";
+import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "./uri.js";
+
+/** Reconnection backoff. */
+export interface BackoffOptions {
+  /** First delay. Default 200 ms. */
+  initialDelayMs?: number;
+  /** Longest delay. Default 10 s. */
+  maxDelayMs?: number;
+  /** Growth per attempt. Default 2. */
+  factor?: number;
+  /** Random spread, 0 to 1. Default 0.3. */
+  jitter?: number;
+}
+
+/** Options of {@link AmqpTransport}. */
+export interface AmqpTransportOptions {
+  /** Broker URI, such as `amqp://guest:guest@localhost`. */
+  uri: string;
+  /** Heartbeat in seconds. Default 60 (as Nameko); 0 turns heartbeats off. */
+  heartbeat?: number;
+  /** TLS settings for `amqps://`. */
+  tls?: TlsOptions;
+  /** Shown in the broker's connection list. */
+  connectionName?: string;
+  logger?: Logger;
+  backoff?: BackoffOptions;
+  /** How long a publish waits for a connection before failing. Default 30 s. */
+  publishTimeoutMs?: number;
+}
+
+/** The RabbitMQ transport. */
+export class AmqpTransport implements Transport {
+  readonly description: string;
+  readonly #options: AmqpTransportOptions;
+  readonly #address: BrokerAddress;
+  readonly #logger: Logger;
+  readonly #consumers = new Set<AmqpConsumer>();
+  readonly #listeners = new Set<(status: TransportStatus) => void>();
+  #status: TransportStatus = "connecting";
+  #model: ChannelModel | undefined;
+  #publisher: ConfirmPublisher | undefined;
+  #connected = deferred();
+  #everConnected = deferred();
+  #closing = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: AmqpTransportOptions) {
+    this.#options = options;
+    this.#address = parseBrokerUri(options.uri);
+    this.description = maskUri(options.uri);
+    this.#logger = (options.logger ?? createLogger()).child({ broker: this.description });
+    if (!decoderInstalled) {
+      this.#logger.warn(
+        "amqplib was loaded before Enoki: 64-bit integer headers from Python will drop the connection",
+      );
+    }
+    void this.#connectLoop();
+  }
+
+  /** Creates a transport and waits until it is connected. */
+  static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
+    const transport = new AmqpTransport(options);
+    await transport.ready();
+    return transport;
+  }
+
+  get status(): TransportStatus {
+    return this.#status;
+  }
+
+  ready(): Promise<void> {
+    return this.#everConnected.promise;
+  }
+
+  onStatus(listener: (status: TransportStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async declareExchange(spec: ExchangeSpec): Promise<void> {
+    const model = await this.#model_();
+    const channel = await model.createChannel();
+    channel.on("error", () => undefined);
+    try {
+      await channel.assertExchange(spec.name, spec.type, {
+        durable: spec.durable,
+        autoDelete: spec.autoDelete,
+      });
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  async consume(spec: ConsumerSpec): Promise<Consumer> {
+    const consumer = new AmqpConsumer(spec, this.#logger, (c) => this.#consumers.delete(c));
+    const model = await this.#model_();
+    await consumer.open(model);
+    this.#consumers.add(consumer);
+    return consumer;
+  }
+
+  async publish(message: OutgoingMessage): Promise<void> {
+    let publisher = this.#publisher;
+    if (publisher === undefined || !publisher.open) publisher = await this.#waitForPublisher();
+    return publisher.publish(message);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#wake?.();
+    const model = this.#model;
+    this.#model = undefined;
+    await Promise.all([...this.#consumers].map((c) => c.close()));
+    await this.#publisher?.close();
+    if (model !== undefined) await model.close().catch(() => undefined);
+    this.#setStatus("closed");
+    this.#connected.reject(new ConnectionLost("The transport was closed"));
+  }
+
+  async #model_(): Promise<ChannelModel> {
+    if (this.#model !== undefined) return this.#model;
+    await this.#connected.promise;
+    if (this.#model === undefined) throw new ConnectionLost();
+    return this.#model;
+  }
+
+  async #waitForPublisher(): Promise<ConfirmPublisher> {
+    const timeoutMs = this.#options.publishTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ConnectionLost(`Not connected to ${this.description} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      while (true) {
+        await Promise.race([this.#connected.promise, timeout]);
+        const publisher = this.#publisher;
+        if (publisher?.open) return publisher;
+        // Connected but the publishing channel died: open another on the same connection.
+        if (this.#model !== undefined) {
+          this.#publisher = new ConfirmPublisher(await this.#model.createConfirmChannel());
+          return this.#publisher;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #connectLoop(): Promise<void> {
+    for (let attempt = 1; !this.#closing; attempt++) {
+      try {
+        await this.#connectOnce();
+        return;
+      } catch (err) {
+        if (this.#closing) return;
+        const delayMs = backoffDelay(attempt, this.#options.backoff);
+        this.#logger.warn(
+          { attempt, retryInMs: delayMs, err: (err as Error).message },
+          `broker ${this.description} not reachable; retrying in ${(delayMs / 1000).toFixed(1)} s`,
+        );
+        await this.#sleep(delayMs);
+      }
+    }
+  }
+
+  async #connectOnce(): Promise<void> {
+    const { tls, heartbeat = 60, connectionName } = this.#options;
+    const model = await amqplib.connect(
+      { ...this.#address, heartbeat: this.#address.heartbeat ?? heartbeat },
+      { noDelay: true, clientProperties: { connection_name: connectionName ?? "enoki" }, ...tls },
+    );
+    model.on("error", (err: Error) => this.#logger.warn({ err: err.message }, "connection error"));
+    model.on("blocked", (reason: string) => this.#logger.warn({ reason }, "broker blocked publishing"));
+    model.on("unblocked", () => this.#logger.info("broker unblocked publishing"));
+    coalesceWrites(model);
+    try {
+      this.#publisher = new ConfirmPublisher(await model.createConfirmChannel());
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw err;
+    }
+    if (this.#closing) {
+      await model.close().catch(() => undefined);
+      return;
+    }
+    this.#model = model;
+    model.once("close", (err?: Error) => this.#onClose(model, err));
+    await Promise.all([...this.#consumers].filter((c) => c.active).map((c) => this.#reopen(c, model)));
+    this.#setStatus("connected");
+    this.#logger.info(`connected to ${this.description}`);
+    this.#connected.resolve();
+    this.#everConnected.resolve();
+  }
+
+  async #reopen(consumer: AmqpConsumer, model: ChannelModel): Promise<void> {
+    try {
+      await consumer.open(model);
+    } catch (err) {
+      if (this.#model !== model) return; // the connection went again; the next one retries
+      this.#logger.error(
+        { err: (err as Error).message, queue: consumer.spec.queue.name },
+        "could not resume consuming",
+      );
+      consumer.spec.onFailure?.(err as Error);
+    }
+  }
+
+  #onClose(model: ChannelModel, err: Error | undefined): void {
+    if (this.#model !== model) return;
+    this.#model = undefined;
+    this.#publisher = undefined;
+    for (const consumer of this.#consumers) consumer.detach();
+    if (this.#closing) return;
+    this.#connected = deferred();
+    this.#setStatus("disconnected");
+    this.#logger.warn({ err: err?.message }, "connection to the broker lost; reconnecting");
+    void this.#connectLoop();
+  }
+
+  #setStatus(status: TransportStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    for (const listener of this.#listeners) listener(status);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** Exponential backoff with jitter, capped. */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  const { initialDelayMs = 200, maxDelayMs = 10_000, factor = 2, jitter = 0.3 } = options;
+  const base = Math.min(maxDelayMs, initialDelayMs * factor ** (attempt - 1));
+  const spread = base * jitter * (Math.random() * 2 - 1);
+  return Math.max(0, Math.round(base + spread));
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}

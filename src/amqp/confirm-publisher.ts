@@ -1,0 +1,113 @@
+/**
+ * Publishing on one confirm channel: every publish resolves when the broker confirms it, and a
+ * mandatory message the broker returns (no queue bound) rejects with `UndeliverableMessage`.
+ *
+ * Confirms are pipelined: nothing waits for one message's confirm before sending the next.
+ * RabbitMQ sends `basic.return` before the `basic.ack` of the same message on the same channel,
+ * so a return marks the oldest pending mandatory message with the same exchange, routing key and
+ * correlation id, and that message's ack then rejects it.
+ */
+import type { ConfirmChannel, Message } from "amqplib";
+import { ConnectionLost, UndeliverableMessage } from "../core/errors.js";
+import type { OutgoingMessage } from "../transport/transport.js";
+import { encodeHeaders } from "./field-table.js";
+
+interface Returnable {
+  returned: boolean;
+}
+
+/** A confirm channel with per-message outcomes. */
+export class ConfirmPublisher {
+  readonly #channel: ConfirmChannel;
+  readonly #returnables = new Map<string, Returnable[]>();
+  #drained: Promise<void> | undefined;
+  #closed: Error | undefined;
+
+  constructor(channel: ConfirmChannel) {
+    this.#channel = channel;
+    channel.on("return", (msg: Message) => this.#onReturn(msg));
+    channel.on("close", () => {
+      this.#closed ??= new ConnectionLost("The publishing channel closed");
+    });
+    // Errors arrive with the close; amqplib also emits them, and an unheard 'error' would throw.
+    channel.on("error", (err: Error) => {
+      this.#closed = new ConnectionLost(`The publishing channel closed: ${err.message}`, { cause: err });
+    });
+  }
+
+  /** Whether the channel can still publish. */
+  get open(): boolean {
+    return this.#closed === undefined;
+  }
+
+  /** Publishes one message; resolves on the broker's confirm. */
+  async publish(message: OutgoingMessage): Promise<void> {
+    if (this.#drained !== undefined) await this.#drained;
+    if (this.#closed !== undefined) throw this.#closed;
+    const { exchange, routingKey, body, properties, mandatory = false } = message;
+    const options = { ...properties, headers: encodeHeaders(properties.headers ?? {}), mandatory };
+    return new Promise<void>((resolve, reject) => {
+      const returnable = mandatory ? this.#track(exchange, routingKey, properties.correlationId) : undefined;
+      const onConfirm = (err: unknown) => {
+        if (returnable !== undefined)
+          this.#untrack(exchange, routingKey, properties.correlationId, returnable);
+        if (err) reject(this.#closed ?? new Error("The broker refused the message (basic.nack)"));
+        else if (returnable?.returned) reject(new UndeliverableMessage(exchange, routingKey));
+        else resolve();
+      };
+      let writable: boolean;
+      try {
+        writable = this.#channel.publish(exchange, routingKey, body, options, onConfirm);
+      } catch (err) {
+        if (returnable !== undefined)
+          this.#untrack(exchange, routingKey, properties.correlationId, returnable);
+        reject(err);
+        return;
+      }
+      // amqplib buffered it anyway; hold further publishes until the socket drains.
+      if (!writable && this.#drained === undefined) {
+        this.#drained = new Promise((done) =>
+          this.#channel.once("drain", () => {
+            this.#drained = undefined;
+            done();
+          }),
+        );
+      }
+    });
+  }
+
+  /** Closes the channel. */
+  async close(): Promise<void> {
+    if (this.#closed !== undefined) return;
+    this.#closed = new ConnectionLost("The publishing channel was closed");
+    await this.#channel.close().catch(() => undefined);
+  }
+
+  #track(exchange: string, routingKey: string, correlationId: string | undefined): Returnable {
+    const key = returnKey(exchange, routingKey, correlationId);
+    const entry = { returned: false };
+    const list = this.#returnables.get(key);
+    if (list === undefined) this.#returnables.set(key, [entry]);
+    else list.push(entry);
+    return entry;
+  }
+
+  #untrack(exchange: string, routingKey: string, correlationId: string | undefined, entry: Returnable): void {
+    const key = returnKey(exchange, routingKey, correlationId);
+    const list = this.#returnables.get(key);
+    if (list === undefined) return;
+    const index = list.indexOf(entry);
+    if (index !== -1) list.splice(index, 1);
+    if (list.length === 0) this.#returnables.delete(key);
+  }
+
+  #onReturn(msg: Message): void {
+    const key = returnKey(msg.fields.exchange, msg.fields.routingKey, msg.properties.correlationId);
+    const entry = this.#returnables.get(key)?.find((e) => !e.returned);
+    if (entry !== undefined) entry.returned = true;
+  }
+}
+
+function returnKey(exchange: string, routingKey: string, correlationId: string | undefined): string {
+  return `${exchange}\u0000${routingKey}\u0000${correlationId ?? ""}`;
+}

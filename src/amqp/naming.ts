@@ -1,0 +1,125 @@
+/**
+ * The Nameko wire contract in one place: every exchange, queue, routing key, header name and
+ * flag that Enoki puts on the broker. Golden tests on `shared/fixtures/nameko-wire` freeze it.
+ */
+import type { ExchangeSpec, QueueSpec } from "../transport/transport.js";
+
+/** Default RPC exchange (config `rpc_exchange`). */
+export const DEFAULT_RPC_EXCHANGE = "nameko-rpc";
+/** Prefix of context-data headers. */
+export const HEADER_PREFIX = "nameko.";
+/** Context key of the call id stack. */
+export const CALL_ID_STACK_KEY = "call_id_stack";
+/** Header carrying the call id stack. */
+export const CALL_ID_STACK_HEADER = `${HEADER_PREFIX}${CALL_ID_STACK_KEY}`;
+/** Reply queues expire 5 minutes after their last consumer leaves. */
+export const REPLY_QUEUE_EXPIRES_MS = 300_000;
+/** Owner name of the standalone client's reply queue and call ids (Nameko 2.14). */
+export const STANDALONE_PROXY = "standalone_rpc_proxy";
+/** AMQP persistent delivery mode. */
+export const PERSISTENT = 2;
+
+/** The RPC exchange: topic, durable. */
+export function rpcExchange(name: string = DEFAULT_RPC_EXCHANGE): ExchangeSpec {
+  return { name, type: "topic", durable: true, autoDelete: false };
+}
+
+/** The queue all instances of a service consume: `rpc-<service>`. */
+export function rpcQueue(service: string): QueueSpec {
+  return { name: `rpc-${service}`, durable: true, exclusive: false, autoDelete: false };
+}
+
+/** Binding key of a service's RPC queue: `<service>.*`. */
+export function rpcBindingKey(service: string): string {
+  return `${service}.*`;
+}
+
+/** Routing key of a request: `<service>.<method>`. */
+export function rpcRoutingKey(service: string, method: string): string {
+  return `${service}.${method}`;
+}
+
+/**
+ * A caller's reply queue `rpc.reply-<owner>-<uuid>`, bound on the RPC exchange with `<uuid>`,
+ * which is also the `reply_to` of every request. Durable, not exclusive, expiring.
+ */
+export function replyQueue(owner: string, uuid: string): QueueSpec {
+  return {
+    name: `rpc.reply-${owner}-${uuid}`,
+    durable: true,
+    exclusive: false,
+    autoDelete: false,
+    arguments: { "x-expires": REPLY_QUEUE_EXPIRES_MS },
+  };
+}
+
+/** `<service>.<method>.<uuid>`. */
+export function callId(service: string, method: string, uuid: string): string {
+  return `${service}.${method}.${uuid}`;
+}
+
+/** The call id a Nameko 2.14 standalone proxy seeds its calls with. */
+export function standaloneCallId(uuid: string): string {
+  return `${STANDALONE_PROXY}.call.${uuid}`;
+}
+
+/** A source service's event exchange: `<service>.events`, topic, durable. */
+export function eventExchange(source: string, autoDelete = false): ExchangeSpec {
+  return { name: `${source}.events`, type: "topic", durable: true, autoDelete };
+}
+
+/** How an event handler shares events (Nameko's `handler_type`). */
+export type HandlerType = "service_pool" | "singleton" | "broadcast";
+
+/** Name of an event handler's queue. */
+export function eventQueueName(
+  handlerType: HandlerType,
+  source: string,
+  eventType: string,
+  service: string,
+  method: string,
+  broadcastId?: string,
+): string {
+  if (handlerType === "singleton") return `evt-${source}-${eventType}`;
+  const pool = `evt-${source}-${eventType}--${service}.${method}`;
+  return handlerType === "broadcast" ? `${pool}-${broadcastId}` : pool;
+}
+
+/**
+ * The `nameko.*` headers for context data and a call id stack. Entries whose value is null or
+ * undefined are left out, as Nameko does; the stack goes last.
+ */
+export function contextHeaders(
+  data: Readonly<Record<string, unknown>>,
+  stack: readonly string[],
+): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  for (const key of Object.keys(data)) {
+    const value = data[key];
+    if (value === null || value === undefined || key === CALL_ID_STACK_KEY) continue;
+    Object.defineProperty(headers, `${HEADER_PREFIX}${key}`, { value, enumerable: true, writable: true });
+  }
+  if (stack.length > 0) headers[CALL_ID_STACK_HEADER] = stack;
+  return headers;
+}
+
+/**
+ * Context data from incoming headers: the `nameko.` prefix is removed, and headers without it
+ * are kept under their own name, exactly as Nameko reads them.
+ */
+export function contextFromHeaders(
+  headers: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (headers === undefined) return data;
+  for (const key of Object.keys(headers)) {
+    const name = key.startsWith(HEADER_PREFIX) ? key.slice(HEADER_PREFIX.length) : key;
+    Object.defineProperty(data, name, {
+      value: headers[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return data;
+}

@@ -1,0 +1,328 @@
+/**
+ * The service container: runs one service. It builds the service's extensions, drives their
+ * lifecycle in Nameko's order, and runs workers through a bounded pool.
+ */
+
+import type { Transport } from "../transport/transport.js";
+import { type Config, type ContainerSettings, containerSettings } from "./config.js";
+import { findDeclarations } from "./dependency.js";
+import { ConfigurationError, ContainerBeingKilled } from "./errors.js";
+import type { DependencyProvider, Entrypoint, Extension, WorkerOutcome } from "./extension.js";
+import { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts, runPhase } from "./lifecycle.js";
+import { createLogger, type Logger } from "./logger.js";
+import { entrypointSpecs, type ServiceClass, serviceNameOf } from "./service.js";
+import { type ContextData, WorkerContext } from "./worker-context.js";
+import { WorkerPool } from "./worker-pool.js";
+
+/** Options for a {@link ServiceContainer}. */
+export interface ContainerOptions {
+  readonly config?: Config;
+  readonly transport: Transport;
+  readonly logger?: Logger;
+  readonly phaseTimeouts?: Partial<PhaseTimeouts>;
+}
+
+/** Where a container is in its life. */
+export type ContainerState = "created" | "starting" | "running" | "stopping" | "stopped" | "killed";
+
+/** Called with a worker's outcome before dependency hooks run (an RPC reply, an ack). */
+export type ResultHandler = (ctx: WorkerContext, outcome: WorkerOutcome) => void | Promise<void>;
+
+/** Runs one service. */
+export class ServiceContainer implements AsyncDisposable {
+  readonly serviceName: string;
+  readonly serviceClass: ServiceClass;
+  readonly config: Config;
+  readonly settings: ContainerSettings;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly pool: WorkerPool;
+  /** Resolves when the container has stopped (`undefined`) or was killed (the reason). */
+  readonly closed: Promise<Error | undefined>;
+
+  #entrypoints: Entrypoint[] = [];
+  #dependencies = new Map<string, DependencyProvider>();
+  #shared = new Map<string, Extension>();
+  #hooks: { setup: DependencyProvider[]; result: DependencyProvider[]; teardown: DependencyProvider[] };
+  #timeouts: PhaseTimeouts;
+  #state: ContainerState = "created";
+  #killer = new AbortController();
+  #stopping = new AbortController();
+  #resolveClosed!: (reason: Error | undefined) => void;
+
+  constructor(serviceClass: ServiceClass, options: ContainerOptions) {
+    const name = serviceNameOf(serviceClass);
+    if (name === undefined) {
+      throw new ConfigurationError(
+        `${serviceClass.name || "class"} is not a service: decorate it with @service(name)`,
+      );
+    }
+    this.serviceName = name;
+    this.serviceClass = serviceClass;
+    this.config = options.config ?? {};
+    this.settings = containerSettings(this.config);
+    this.transport = options.transport;
+    this.logger = (options.logger ?? createLogger()).child({ service: name });
+    this.pool = new WorkerPool(this.settings.maxWorkers);
+    this.#timeouts = { ...DEFAULT_PHASE_TIMEOUTS, ...options.phaseTimeouts };
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    for (const spec of entrypointSpecs(serviceClass))
+      this.#entrypoints.push(spec.create(this, spec.signature));
+    for (const [field, factory] of findDeclarations(new serviceClass())) {
+      this.#dependencies.set(field, factory(this, field));
+    }
+    const providers = [...this.#dependencies.values()];
+    this.#hooks = {
+      setup: providers.filter((p) => p.workerSetup),
+      result: providers.filter((p) => p.workerResult),
+      teardown: providers.filter((p) => p.workerTeardown),
+    };
+  }
+
+  get state(): ContainerState {
+    return this.#state;
+  }
+
+  /** The service's entrypoints. */
+  get entrypoints(): readonly Entrypoint[] {
+    return this.#entrypoints;
+  }
+
+  /** The service's dependency providers, by field name. */
+  get dependencies(): ReadonlyMap<string, DependencyProvider> {
+    return this.#dependencies;
+  }
+
+  /** Extensions shared by several entrypoints or providers of this container. */
+  get sharedExtensions(): readonly Extension[] {
+    return [...this.#shared.values()];
+  }
+
+  /**
+   * The container's one instance of a shared extension (the RPC consumer, the reply listener,
+   * the HTTP server), created on first request. Ask for it while the container is being built.
+   */
+  shared<T extends Extension>(key: string, create: () => T): T {
+    let ext = this.#shared.get(key);
+    if (ext === undefined) {
+      ext = create();
+      this.#shared.set(key, ext);
+    }
+    return ext as T;
+  }
+
+  /** Removes entrypoints (for tests that want only some of them live). Before start only. */
+  restrictEntrypoints(keep: (entrypoint: Entrypoint) => boolean): void {
+    this.#assertCreated("restrict entrypoints");
+    this.#entrypoints = this.#entrypoints.filter(keep);
+  }
+
+  /** Replaces a dependency provider (for tests). Before start only. */
+  replaceDependency(field: string, provider: DependencyProvider): void {
+    this.#assertCreated("replace dependencies");
+    if (!this.#dependencies.has(field))
+      throw new ConfigurationError(`${this.serviceName} has no dependency ${field}`);
+    this.#dependencies.set(field, provider);
+    const providers = [...this.#dependencies.values()];
+    this.#hooks = {
+      setup: providers.filter((p) => p.workerSetup),
+      result: providers.filter((p) => p.workerResult),
+      teardown: providers.filter((p) => p.workerTeardown),
+    };
+  }
+
+  /** Sets up, then starts, every extension. On failure the container is killed and this rejects. */
+  async start(): Promise<void> {
+    this.#assertCreated("start");
+    this.#state = "starting";
+    const all = [...this.#entrypoints, ...this.#dependencies.values(), ...this.#shared.values()];
+    try {
+      await runPhase(all, "setup", this.#timeouts.setup, this.logger);
+      await runPhase(all, "start", this.#timeouts.start, this.logger);
+    } catch (err) {
+      await this.kill(err as Error);
+      throw err;
+    }
+    if (this.#state === "starting") this.#state = "running";
+  }
+
+  /**
+   * Stops gracefully: entrypoints stop taking work, running workers finish (and their messages
+   * are acknowledged), then dependencies and shared extensions stop. Escalates to {@link kill}
+   * if a phase runs out of time.
+   */
+  async stop(): Promise<void> {
+    if (this.#state !== "running" && this.#state !== "starting") return;
+    this.#state = "stopping";
+    this.#stopping.abort();
+    const steps = [
+      () => runPhase(this.#entrypoints, "stop", this.#timeouts.stop, this.logger),
+      () => this.#drain(),
+      () => runPhase(this.#dependencies.values(), "stop", this.#timeouts.stop, this.logger),
+      () => runPhase(this.#shared.values(), "stop", this.#timeouts.stop, this.logger),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.logger.error({ err }, "graceful stop failed; killing");
+        await this.kill(err as Error);
+      }
+      // A kill (a second Ctrl+C, or a failed step) takes over from here.
+      if (this.killed) return;
+    }
+    this.#state = "stopped";
+    this.#resolveClosed(undefined);
+  }
+
+  /**
+   * Kills: running workers are abandoned (their signal aborts), consumers close without
+   * acknowledging, so the broker puts unfinished messages back in their queues. Never rejects.
+   */
+  async kill(reason: Error = new ContainerBeingKilled()): Promise<void> {
+    if (this.#state === "killed" || this.#state === "stopped") return;
+    this.#state = "killed";
+    this.#stopping.abort();
+    this.#killer.abort(reason);
+    const t = this.#timeouts.kill;
+    await runPhase(this.#entrypoints, "kill", t, this.logger, reason);
+    await runPhase(this.#dependencies.values(), "kill", t, this.logger, reason);
+    await runPhase(this.#shared.values(), "kill", t, this.logger, reason);
+    this.#resolveClosed(reason);
+  }
+
+  /** Kills the container because something it depends on failed for good (crash-only). */
+  crash(err: Error): void {
+    this.logger.error({ err }, "container crashed");
+    void this.kill(err);
+  }
+
+  /** Whether the container was killed; work in flight must then settle nothing. */
+  get killed(): boolean {
+    return this.#killer.signal.aborted;
+  }
+
+  /** `stop()`, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Runs one worker of `entrypoint` once a pool slot is free. Resolves with the outcome, or with
+   * `undefined` if the container began stopping before a slot freed up: the work did not start,
+   * and the caller should give its message back.
+   */
+  async spawnWorker(
+    entrypoint: Entrypoint,
+    args: readonly unknown[],
+    data: ContextData,
+    handleResult?: ResultHandler,
+  ): Promise<WorkerOutcome | undefined> {
+    if (!this.pool.tryAcquire()) {
+      if (!(await this.#waitForSlot())) return undefined;
+    }
+    try {
+      return await this.#runWorker(entrypoint, args, data, handleResult);
+    } finally {
+      this.pool.release();
+    }
+  }
+
+  async #waitForSlot(): Promise<boolean> {
+    const stopping = this.#stopping.signal;
+    if (stopping.aborted) return false;
+    let onStop!: () => void;
+    const stopped = new Promise<false>((resolve) => {
+      onStop = () => resolve(false);
+      stopping.addEventListener("abort", onStop, { once: true });
+    });
+    const acquired = this.pool.acquire().then(() => true);
+    const got = await Promise.race([acquired, stopped]);
+    stopping.removeEventListener("abort", onStop);
+    // Stopping won the race, but the slot will still be handed to us: give it back.
+    if (!got) void acquired.then(() => this.pool.release());
+    return got;
+  }
+
+  async #runWorker(
+    entrypoint: Entrypoint,
+    args: readonly unknown[],
+    data: ContextData,
+    handleResult: ResultHandler | undefined,
+  ): Promise<WorkerOutcome> {
+    const ctx = new WorkerContext({
+      serviceName: this.serviceName,
+      method: entrypoint.method,
+      data,
+      parentCallsTracked: this.settings.parentCallsTracked,
+      signal: this.#killer.signal,
+    });
+    let outcome: WorkerOutcome;
+    try {
+      const worker = this.#createWorker(ctx);
+      for (const p of this.#hooks.setup) await p.workerSetup?.(ctx);
+      const method = (worker as Record<string, unknown>)[entrypoint.method] as (...a: unknown[]) => unknown;
+      outcome = { ok: true, result: await method.apply(worker, args as unknown[]) };
+    } catch (error) {
+      outcome = { ok: false, error };
+      this.#logWorkerError(entrypoint, ctx, error);
+    }
+    await this.#afterWorker(ctx, outcome, handleResult);
+    return outcome;
+  }
+
+  async #afterWorker(ctx: WorkerContext, outcome: WorkerOutcome, handleResult: ResultHandler | undefined) {
+    try {
+      await handleResult?.(ctx, outcome);
+    } catch (err) {
+      this.logger.error({ err, callId: ctx.callId }, "error handling worker result");
+    }
+    for (const p of this.#hooks.result)
+      await this.#hook(p, "workerResult", ctx, () => p.workerResult?.(ctx, outcome));
+    for (const p of this.#hooks.teardown)
+      await this.#hook(p, "workerTeardown", ctx, () => p.workerTeardown?.(ctx));
+  }
+
+  async #hook(p: DependencyProvider, hook: string, ctx: WorkerContext, run: () => unknown): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      this.logger.error({ err, callId: ctx.callId, dependency: p.name }, `${hook} failed`);
+    }
+  }
+
+  #createWorker(ctx: WorkerContext): object {
+    const worker = new this.serviceClass() as Record<string, unknown>;
+    for (const [field, provider] of this.#dependencies) worker[field] = provider.get(ctx);
+    return worker;
+  }
+
+  #logWorkerError(entrypoint: Entrypoint, ctx: WorkerContext, error: unknown): void {
+    const expected = entrypoint.expected.some((cls) => error instanceof cls);
+    const fields = { err: error, callId: ctx.callId, entrypoint: entrypoint.name };
+    if (expected) this.logger.warn(fields, "expected error in worker");
+    else this.logger.error(fields, "error in worker");
+  }
+
+  async #drain(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`running workers did not finish within ${this.#timeouts.stop} ms`)),
+        this.#timeouts.stop,
+      );
+    });
+    try {
+      await Promise.race([this.pool.idle(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #assertCreated(action: string): void {
+    if (this.#state !== "created")
+      throw new Error(`Cannot ${action}: container ${this.serviceName} is ${this.#state}`);
+  }
+}

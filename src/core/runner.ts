@@ -1,0 +1,153 @@
+/**
+ * The service runner: several services in one process, sharing one broker connection.
+ */
+import { AmqpTransport } from "../amqp/amqp-transport.js";
+import { maskUri } from "../amqp/uri.js";
+import type { Transport } from "../transport/transport.js";
+import { type Config, DEFAULTS, nonNegativeNumber } from "./config.js";
+import { ServiceContainer } from "./container.js";
+import { ConfigurationError } from "./errors.js";
+import type { PhaseTimeouts } from "./lifecycle.js";
+import { createLogger, type Logger } from "./logger.js";
+import { type ServiceClass, serviceNameOf } from "./service.js";
+
+/** Options of a {@link ServiceRunner}. */
+export interface RunnerOptions {
+  config?: Config;
+  /** Use this transport instead of connecting to `config.AMQP_URI`; the runner will not close it. */
+  transport?: Transport;
+  logger?: Logger;
+  phaseTimeouts?: Partial<PhaseTimeouts>;
+}
+
+/** Runs services together; one process, one connection. */
+export class ServiceRunner implements AsyncDisposable {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Resolves once every container has stopped, with the first kill reason if any. */
+  readonly closed: Promise<Error | undefined>;
+  readonly #classes: ServiceClass[] = [];
+  readonly #options: RunnerOptions;
+  #containers: ServiceContainer[] = [];
+  #transport: Transport | undefined;
+  #resolveClosed!: (reason: Error | undefined) => void;
+  #started = false;
+
+  constructor(options: RunnerOptions = {}) {
+    this.#options = options;
+    this.config = options.config ?? {};
+    this.logger = options.logger ?? createLogger();
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** Adds a service class. Before `start` only. */
+  add(...classes: ServiceClass[]): this {
+    if (this.#started) throw new Error("Cannot add services to a runner that has started");
+    for (const cls of classes) {
+      const name = serviceNameOf(cls);
+      if (name === undefined)
+        throw new ConfigurationError(`${cls.name} is not a service: decorate it with @service(name)`);
+      if (this.#classes.some((c) => serviceNameOf(c) === name)) {
+        throw new ConfigurationError(`Two services are named ${name}`);
+      }
+      this.#classes.push(cls);
+    }
+    return this;
+  }
+
+  /** The running containers. */
+  get containers(): readonly ServiceContainer[] {
+    return this.#containers;
+  }
+
+  /** The container of a service, by name. */
+  container(name: string): ServiceContainer | undefined {
+    return this.#containers.find((c) => c.serviceName === name);
+  }
+
+  /** The broker transport (after `start`). */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  /** Connects (waiting for the broker if need be) and starts every service. */
+  async start(): Promise<void> {
+    if (this.#started) throw new Error("The runner has already started");
+    this.#started = true;
+    const transport = this.#options.transport ?? this.#connect();
+    this.#transport = transport;
+    await transport.ready();
+    this.#containers = this.#classes.map(
+      (cls) =>
+        new ServiceContainer(cls, {
+          config: this.config,
+          transport,
+          logger: this.logger,
+          ...(this.#options.phaseTimeouts ? { phaseTimeouts: this.#options.phaseTimeouts } : {}),
+        }),
+    );
+    void this.#watch();
+    try {
+      await Promise.all(this.#containers.map((c) => c.start()));
+    } catch (err) {
+      await this.kill(err as Error);
+      throw err;
+    }
+  }
+
+  /** Stops every service gracefully, then closes the connection. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#containers.map((c) => c.stop()));
+    await this.#release();
+  }
+
+  /** Kills every service: unfinished messages go back to their queues. */
+  async kill(reason?: Error): Promise<void> {
+    await Promise.all(this.#containers.map((c) => c.kill(reason)));
+    await this.#release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #connect(): Transport {
+    const uri = typeof this.config.AMQP_URI === "string" ? this.config.AMQP_URI : DEFAULTS.AMQP_URI;
+    const heartbeat = nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT);
+    this.logger.info({ broker: maskUri(uri) }, `connecting to ${maskUri(uri)}`);
+    return new AmqpTransport({ uri, heartbeat, logger: this.logger, connectionName: "enoki" });
+  }
+
+  // Crash-only: when one container dies, the runner takes the others down with it.
+  async #watch(): Promise<void> {
+    const reasons = await Promise.all(
+      this.#containers.map(async (c) => {
+        const reason = await c.closed;
+        if (reason !== undefined) void this.kill(reason);
+        return reason;
+      }),
+    );
+    await this.#release();
+    this.#resolveClosed(reasons.find((r) => r !== undefined));
+  }
+
+  async #release(): Promise<void> {
+    if (this.#options.transport === undefined) await this.#transport?.close();
+  }
+}
+
+/**
+ * Starts services in one runner.
+ * @example
+ * const runner = await runServices([GreetingService], { config: { AMQP_URI: "amqp://localhost" } });
+ */
+export async function runServices(
+  classes: ServiceClass[],
+  options: RunnerOptions = {},
+): Promise<ServiceRunner> {
+  const runner = new ServiceRunner(options).add(...classes);
+  await runner.start();
+  return runner;
+}

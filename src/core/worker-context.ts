@@ -1,0 +1,72 @@
+/**
+ * The context of one worker: its call id, the chain of calls that led to it, and the context data
+ * (`nameko.*` headers) it passes on to every call and event it makes.
+ */
+import { randomUUID } from "node:crypto";
+import { CALL_ID_STACK_KEY, callId, contextHeaders } from "../amqp/naming.js";
+
+/** Context data as it travels: header names without the `nameko.` prefix. */
+export type ContextData = Readonly<Record<string, unknown>>;
+
+/** What the container knows when it creates a worker context. */
+export interface WorkerContextInit {
+  readonly serviceName: string;
+  readonly method: string;
+  /** Incoming context data, `call_id_stack` included if the message carried one. */
+  readonly data: ContextData;
+  /** How many parent call ids to keep (Nameko's `parent_calls_tracked`). */
+  readonly parentCallsTracked: number;
+  readonly signal: AbortSignal;
+}
+
+/** The context of one worker (one run of one entrypoint). */
+export class WorkerContext {
+  readonly serviceName: string;
+  /** The entrypoint method. */
+  readonly method: string;
+  /** `<service>.<method>.<uuid>`. */
+  readonly callId: string;
+  /** Parent call ids, oldest first, ending with this worker's own {@link callId}. */
+  readonly callIdStack: readonly string[];
+  /** Context data without `call_id_stack`: language, user_id, auth_token and anything else. */
+  readonly data: ContextData;
+  /** Aborted when the container is killed while this worker runs. */
+  readonly signal: AbortSignal;
+  #headers: Record<string, unknown> | undefined;
+
+  constructor(init: WorkerContextInit) {
+    this.serviceName = init.serviceName;
+    this.method = init.method;
+    this.callId = callId(init.serviceName, init.method, randomUUID());
+    const { [CALL_ID_STACK_KEY]: incoming, ...data } = init.data;
+    this.data = data;
+    this.callIdStack = [...parentStack(incoming, init.parentCallsTracked), this.callId];
+    this.signal = init.signal;
+  }
+
+  /** The first call id of the chain, or `undefined` when this worker started it. */
+  get originCallId(): string | undefined {
+    return this.callIdStack.length > 1 ? this.callIdStack[0] : undefined;
+  }
+
+  /** The call id of the caller, or `undefined` when this worker started the chain. */
+  get immediateParentCallId(): string | undefined {
+    return this.callIdStack.length > 1 ? this.callIdStack[this.callIdStack.length - 2] : undefined;
+  }
+
+  /** The `nameko.*` headers every message this worker sends carries. */
+  get headers(): Readonly<Record<string, unknown>> {
+    this.#headers ??= contextHeaders(this.data, this.callIdStack);
+    return this.#headers;
+  }
+}
+
+function parentStack(incoming: unknown, tracked: number): string[] {
+  // Nameko splits a string stack into characters; a single call id is the sane reading.
+  const stack = Array.isArray(incoming)
+    ? incoming.map(String)
+    : typeof incoming === "string"
+      ? [incoming]
+      : [];
+  return tracked <= 0 ? [] : stack.slice(-tracked);
+}

@@ -1,0 +1,63 @@
+/**
+ * Enoki: Nameko-compatible microservices for TypeScript.
+ *
+ * @packageDocumentation
+ */
+import "./core/metadata.js";
+
+export { AmqpTransport, type AmqpTransportOptions, type BackoffOptions } from "./amqp/amqp-transport.js";
+export type { TlsOptions } from "./amqp/uri.js";
+export { maskUri } from "./amqp/uri.js";
+export { type Config, DEFAULTS } from "./core/config.js";
+export { type ContainerOptions, type ContainerState, ServiceContainer } from "./core/container.js";
+export { dependency, type Injected, type ProviderFactory } from "./core/dependency.js";
+export {
+  BadRequest,
+  ConfigurationError,
+  ConnectionLost,
+  ContainerBeingKilled,
+  DependencyNotInjected,
+  ExtensionTimeoutError,
+  IncorrectSignature,
+  MalformedRequest,
+  MethodNotFound,
+  RemoteError,
+  RpcTimeout,
+  ServiceError,
+  UndeliverableMessage,
+  UnknownService,
+  UnserializableValueError,
+} from "./core/errors.js";
+export type { DependencyProvider, Entrypoint, Extension, Phase, WorkerOutcome } from "./core/extension.js";
+export { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts } from "./core/lifecycle.js";
+export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./core/logger.js";
+export { type RunnerOptions, runServices, ServiceRunner } from "./core/runner.js";
+export { isServiceClass, type ServiceClass, service, serviceNameOf } from "./core/service.js";
+export { type ContextData, WorkerContext } from "./core/worker-context.js";
+export { type Kwargs, kwargs } from "./rpc/kwargs.js";
+export { type RpcOptions, rpc } from "./rpc/rpc.js";
+export { rpcProxy } from "./rpc/rpc-proxy.js";
+export type {
+  AsyncCall,
+  CallOptions,
+  ClusterRpc,
+  RpcClient,
+  RpcMethod,
+  Serialized,
+  ServiceClient,
+  UntypedRpcClient,
+} from "./rpc/types.js";
+export { type RemoteErrorClass, registerRemoteError, type WireError } from "./serialization/wire-error.js";
+export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
+export type {
+  BindingSpec,
+  Consumer,
+  ConsumerSpec,
+  Delivery,
+  ExchangeSpec,
+  MessageProperties,
+  OutgoingMessage,
+  QueueSpec,
+  Transport,
+  TransportStatus,
+} from "./transport/transport.js";

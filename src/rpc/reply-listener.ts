@@ -1,0 +1,141 @@
+/**
+ * A caller's reply queue and the calls waiting on it. One per container (shared by all its RPC
+ * proxies) and one per standalone client, as in Nameko.
+ */
+import { randomUUID } from "node:crypto";
+import { replyQueue } from "../amqp/naming.js";
+import { ConnectionLost, RpcTimeout } from "../core/errors.js";
+import type { Extension } from "../core/extension.js";
+import type { Logger } from "../core/logger.js";
+import { type Serializer, serializerForContentType } from "../serialization/json.js";
+import { fromWireError } from "../serialization/wire-error.js";
+import type { Consumer, Delivery, ExchangeSpec, Transport } from "../transport/transport.js";
+
+interface PendingCall {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Listens for replies and settles the matching calls. */
+export class ReplyListener implements Extension {
+  readonly name: string;
+  /** The `reply_to` of every request this listener's owner sends. */
+  readonly routingKey: string;
+  readonly #transport: Transport;
+  readonly #exchange: ExchangeSpec;
+  readonly #owner: string;
+  readonly #logger: Logger;
+  readonly #pending = new Map<string, PendingCall>();
+  #consumer: Promise<Consumer> | undefined;
+
+  constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
+    this.#transport = transport;
+    this.#owner = owner;
+    this.#exchange = exchange;
+    this.#logger = logger;
+    this.routingKey = randomUUID();
+    this.name = `reply listener rpc.reply-${owner}-${this.routingKey}`;
+  }
+
+  /** Calls waiting for a reply. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  async setup(): Promise<void> {
+    await this.ready();
+  }
+
+  /** Declares the reply queue and starts consuming it (once). */
+  ready(): Promise<void> {
+    this.#consumer ??= this.#transport.consume({
+      queue: replyQueue(this.#owner, this.routingKey),
+      bindings: [{ exchange: this.#exchange, routingKey: this.routingKey }],
+      prefetch: 0,
+      batchAcks: true,
+      onMessage: (d) => this.#onReply(d),
+    });
+    return this.#consumer.then(() => undefined);
+  }
+
+  /**
+   * Registers a call and returns the promise of its reply. `target` names the call in errors.
+   * A `timeoutMs` of 0 waits forever.
+   */
+  expect(correlationId: string, target: string, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => this.fail(correlationId, new RpcTimeout(target, timeoutMs)), timeoutMs)
+          : undefined;
+      this.#pending.set(correlationId, { resolve, reject, timer });
+    });
+  }
+
+  /** Fails a waiting call (its request was undeliverable, or it timed out). */
+  fail(correlationId: string, error: Error): void {
+    const call = this.#take(correlationId);
+    call?.reject(error);
+  }
+
+  async stop(): Promise<void> {
+    await this.#close(new ConnectionLost("The caller stopped before the reply arrived"));
+  }
+
+  async kill(): Promise<void> {
+    await this.#close(new ConnectionLost("The caller was killed before the reply arrived"));
+  }
+
+  async #close(error: Error): Promise<void> {
+    for (const id of [...this.#pending.keys()]) this.fail(id, error);
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (consumer !== undefined) await (await consumer.catch(() => undefined))?.close();
+  }
+
+  #take(correlationId: string): PendingCall | undefined {
+    const call = this.#pending.get(correlationId);
+    if (call === undefined) return undefined;
+    this.#pending.delete(correlationId);
+    clearTimeout(call.timer);
+    return call;
+  }
+
+  #onReply(delivery: Delivery): void {
+    delivery.ack();
+    const correlationId = delivery.properties.correlationId;
+    const call = correlationId === undefined ? undefined : this.#take(correlationId);
+    if (call === undefined) {
+      this.#logger.debug({ correlationId }, "reply for no waiting call (late, or not ours); dropped");
+      return;
+    }
+    const serializer = serializerForContentType(delivery.properties.contentType);
+    try {
+      settleFromBody(call, decodeReply(serializer, delivery));
+    } catch (err) {
+      call.reject(err as Error);
+    }
+  }
+}
+
+interface ReplyBody {
+  result?: unknown;
+  error?: unknown;
+}
+
+function decodeReply(serializer: Serializer | undefined, delivery: Delivery): ReplyBody {
+  if (serializer === undefined) {
+    throw new Error(`Reply has unsupported content type ${JSON.stringify(delivery.properties.contentType)}`);
+  }
+  const body = serializer.decode(delivery.body);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new Error("Reply is not a {result, error} object");
+  }
+  return body as ReplyBody;
+}
+
+function settleFromBody(call: PendingCall, body: ReplyBody): void {
+  if (body.error !== null && body.error !== undefined) call.reject(fromWireError(body.error));
+  else call.resolve(body.result ?? null);
+}

@@ -1,0 +1,161 @@
+/**
+ * The one RPC consumer of a container: consumes `rpc-<service>`, routes each request to its
+ * method, and replies (Nameko's `RpcConsumer` and `Responder`).
+ *
+ * Every request gets a reply when it has a `reply_to`: its result, its error, or the reason it
+ * could not be run. The request is acknowledged only after the reply is confirmed by the broker,
+ * so a crash in between means the request runs again (at-least-once), never that it is lost.
+ */
+import { contextFromHeaders, PERSISTENT, rpcBindingKey, rpcExchange, rpcQueue } from "../amqp/naming.js";
+import type { ServiceContainer } from "../core/container.js";
+import { ConfigurationError, MethodNotFound, UnserializableValueError } from "../core/errors.js";
+import type { Extension, WorkerOutcome } from "../core/extension.js";
+import type { Logger } from "../core/logger.js";
+import { bindArguments } from "../core/signature.js";
+import { type Serializer, serializerByName } from "../serialization/json.js";
+import { toWireError, type WireError } from "../serialization/wire-error.js";
+import type { Consumer, Delivery } from "../transport/transport.js";
+import { decodeRequest, replySerializer } from "./request.js";
+import type { RpcEntrypoint } from "./rpc.js";
+
+/** Default limit on request bodies (config `MAX_MESSAGE_BYTES`). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Consumes a service's RPC queue and answers every request. */
+export class RpcConsumer implements Extension {
+  readonly name: string;
+  readonly #container: ServiceContainer;
+  readonly #logger: Logger;
+  readonly #entrypoints = new Map<string, RpcEntrypoint>();
+  readonly #serializer: Serializer;
+  readonly #maxBodyBytes: number;
+  #consumer: Consumer | undefined;
+
+  constructor(container: ServiceContainer) {
+    this.#container = container;
+    this.name = `rpc consumer rpc-${container.serviceName}`;
+    this.#logger = container.logger.child({ queue: rpcQueue(container.serviceName).name });
+    const serializer = serializerByName(container.settings.serializer);
+    if (serializer === undefined) {
+      throw new ConfigurationError(`Unknown serializer ${JSON.stringify(container.settings.serializer)}`);
+    }
+    this.#serializer = serializer;
+    const limit = container.config.MAX_MESSAGE_BYTES;
+    this.#maxBodyBytes = typeof limit === "number" ? limit : DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  register(entrypoint: RpcEntrypoint): void {
+    this.#entrypoints.set(entrypoint.method, entrypoint);
+  }
+
+  /** Removes an entrypoint; the last one to go cancels consuming, so no new request arrives. */
+  async unregister(entrypoint: RpcEntrypoint): Promise<void> {
+    this.#entrypoints.delete(entrypoint.method);
+    if (this.#entrypoints.size === 0) await this.#consumer?.cancel();
+  }
+
+  async start(): Promise<void> {
+    const service = this.#container.serviceName;
+    this.#consumer = await this.#container.transport.consume({
+      queue: rpcQueue(service),
+      bindings: [
+        { exchange: rpcExchange(this.#container.settings.rpcExchange), routingKey: rpcBindingKey(service) },
+      ],
+      prefetch: this.#container.settings.prefetch,
+      onMessage: (d) => this.#onRequest(d),
+      onFailure: (err) => this.#container.crash(err),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer?.close();
+  }
+
+  async kill(): Promise<void> {
+    await this.#consumer?.close();
+  }
+
+  #onRequest(delivery: Delivery): void {
+    const replyTo = delivery.properties.replyTo;
+    if (replyTo === undefined || replyTo === "") {
+      // Nobody to tell: reject without requeueing, visibly (Nameko crashes here).
+      this.#logger.error({ routingKey: delivery.routingKey }, "rejected an RPC request without reply_to");
+      delivery.reject(false);
+      return;
+    }
+    const serializer = replySerializer(delivery, this.#serializer);
+    let args: unknown[];
+    let entrypoint: RpcEntrypoint;
+    try {
+      entrypoint = this.#entrypointFor(delivery.routingKey);
+      const request = decodeRequest(delivery, this.#maxBodyBytes);
+      args = bindArguments(entrypoint.signature, request.args, request.kwargs);
+    } catch (err) {
+      this.#logger.warn(
+        { routingKey: delivery.routingKey, reason: (err as Error).message },
+        "bad RPC request",
+      );
+      void this.#reply(delivery, serializer, { ok: false, error: err });
+      return;
+    }
+    const data = contextFromHeaders(delivery.properties.headers);
+    void this.#container
+      .spawnWorker(entrypoint, args, data, (_ctx, outcome) => this.#reply(delivery, serializer, outcome))
+      .then((outcome) => {
+        // The container began stopping before a worker slot freed up: let another instance run it.
+        if (outcome === undefined) delivery.reject(true);
+      });
+  }
+
+  #entrypointFor(routingKey: string): RpcEntrypoint {
+    const method = routingKey.slice(routingKey.indexOf(".") + 1);
+    const entrypoint = this.#entrypoints.get(method);
+    if (entrypoint === undefined) throw new MethodNotFound(method);
+    return entrypoint;
+  }
+
+  async #reply(delivery: Delivery, serializer: Serializer, outcome: WorkerOutcome): Promise<void> {
+    // A killed container settles nothing: the broker gives the request to another instance.
+    if (this.#container.killed) return;
+    const body = this.#encodeReply(serializer, outcome);
+    const { correlationId, replyTo } = delivery.properties;
+    try {
+      await this.#container.transport.publish({
+        exchange: this.#container.settings.rpcExchange,
+        routingKey: replyTo as string,
+        body,
+        properties: {
+          contentType: serializer.contentType,
+          contentEncoding: serializer.contentEncoding,
+          deliveryMode: PERSISTENT,
+          priority: 0,
+          correlationId,
+          headers: {},
+        },
+      });
+    } catch (err) {
+      this.#logger.error(
+        { err, correlationId },
+        "could not publish an RPC reply; the request goes back to the queue",
+      );
+      delivery.reject(true);
+      return;
+    }
+    delivery.ack();
+  }
+
+  #encodeReply(serializer: Serializer, outcome: WorkerOutcome): Buffer {
+    if (!outcome.ok) return serializer.encode({ result: null, error: this.#wireError(outcome.error) });
+    try {
+      return serializer.encode({ result: outcome.result ?? null, error: null });
+    } catch (err) {
+      const error =
+        err instanceof UnserializableValueError ? err : new UnserializableValueError(outcome.result);
+      return serializer.encode({ result: null, error: this.#wireError(error) });
+    }
+  }
+
+  #wireError(error: unknown): WireError {
+    return toWireError(error, this.#container.serviceName);
+  }
+}

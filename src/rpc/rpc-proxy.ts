@@ -1,0 +1,78 @@
+/**
+ * The `rpcProxy` dependency: call another service from inside a worker, carrying the worker's
+ * context (call id stack, language, user id, ...) as Nameko's `RpcProxy` does.
+ */
+import { rpcExchange } from "../amqp/naming.js";
+import type { ServiceContainer } from "../core/container.js";
+import { dependency, type Injected } from "../core/dependency.js";
+import { ConfigurationError } from "../core/errors.js";
+import type { DependencyProvider } from "../core/extension.js";
+import type { WorkerContext } from "../core/worker-context.js";
+import { serializerByName } from "../serialization/json.js";
+import { RpcCaller } from "./caller.js";
+import { serviceClient } from "./client.js";
+import { ReplyListener } from "./reply-listener.js";
+import type { CallOptions, ServiceClient } from "./types.js";
+
+/**
+ * Declares a client of another service. Give the service's class as a type argument (imported
+ * with `import type`) for a fully typed client; leave it out for a Python service.
+ *
+ * @param service - the remote service's name.
+ * @param options - default call options, such as `timeoutMs`.
+ * @example
+ * airports = rpcProxy<AirportsService>("airports_service");
+ * // in a worker: const name = await this.airports.get(id);
+ */
+export function rpcProxy<S = unknown>(
+  service: string,
+  options: CallOptions = {},
+): Injected<ServiceClient<S>> {
+  return dependency<ServiceClient<S>>(
+    `rpcProxy("${service}")`,
+    (container) =>
+      new RpcProxyProvider(container, service, options) as unknown as DependencyProvider<ServiceClient<S>>,
+  );
+}
+
+/** Provides clients of one service, bound to each worker's context. */
+export class RpcProxyProvider implements DependencyProvider<ServiceClient<unknown>> {
+  readonly name: string;
+  readonly #service: string;
+  readonly #caller: RpcCaller;
+  readonly #timeoutMs: number;
+
+  constructor(container: ServiceContainer, service: string, options: CallOptions) {
+    this.name = `rpcProxy(${service})`;
+    this.#service = service;
+    this.#timeoutMs = options.timeoutMs ?? container.settings.rpcTimeoutMs;
+    this.#caller = sharedCaller(container);
+  }
+
+  get(ctx: WorkerContext): ServiceClient<unknown> {
+    return serviceClient((method, args, kwargs, options) =>
+      this.#caller.call({
+        service: this.#service,
+        method,
+        args,
+        kwargs,
+        headers: ctx.headers,
+        timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+      }),
+    );
+  }
+}
+
+/** The container's reply listener and the caller built on it, shared by all its proxies. */
+function sharedCaller(container: ServiceContainer): RpcCaller {
+  const { settings, transport, logger, serviceName } = container;
+  const exchange = rpcExchange(settings.rpcExchange);
+  const listener = container.shared(
+    "reply-listener",
+    () => new ReplyListener(transport, serviceName, exchange, logger),
+  );
+  const serializer = serializerByName(settings.serializer);
+  if (serializer === undefined)
+    throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
+  return new RpcCaller(transport, listener, exchange.name, serializer);
+}

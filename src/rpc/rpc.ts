@@ -1,0 +1,69 @@
+/**
+ * The `@rpc` entrypoint.
+ */
+import type { ServiceContainer } from "../core/container.js";
+import type { Entrypoint } from "../core/extension.js";
+import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
+import type { Signature } from "../core/signature.js";
+import { RpcConsumer } from "./rpc-consumer.js";
+
+/** Options of `@rpc`. */
+export interface RpcOptions {
+  /**
+   * Error classes that are part of the method's contract (Nameko's `expected_exceptions`):
+   * logged as warnings rather than errors. The reply is the same.
+   */
+  expected?: readonly Function[];
+}
+
+/**
+ * Exposes a method over RPC, as `<service>.<method>` on the broker. Positional arguments and
+ * keyword arguments from Python callers both bind to its parameters (by position and by name).
+ *
+ * @example
+ * @rpc async hello(name: string) { return `Hello, ${name}!`; }
+ * @rpc({ expected: [NotFound] }) async get(id: string) { ... }
+ */
+export function rpc(method: Function, context: AnyMethodContext): void;
+export function rpc(options: RpcOptions): (method: Function, context: AnyMethodContext) => void;
+export function rpc(
+  methodOrOptions: Function | RpcOptions,
+  context?: AnyMethodContext,
+): undefined | ((method: Function, context: AnyMethodContext) => void) {
+  if (typeof methodOrOptions === "function") {
+    decorate(methodOrOptions, context as AnyMethodContext, {});
+    return undefined;
+  }
+  return (method, ctx) => decorate(method, ctx, methodOrOptions);
+}
+
+function decorate(method: Function, context: AnyMethodContext, options: RpcOptions): void {
+  addEntrypoint(
+    "rpc",
+    method,
+    context,
+    (container, signature) => new RpcEntrypoint(container, signature, options),
+  );
+}
+
+/** One RPC method of a running service. */
+export class RpcEntrypoint implements Entrypoint {
+  readonly name: string;
+  readonly method: string;
+  readonly signature: Signature;
+  readonly expected: readonly Function[];
+  readonly #consumer: RpcConsumer;
+
+  constructor(container: ServiceContainer, signature: Signature, options: RpcOptions) {
+    this.method = signature.method;
+    this.name = `rpc ${container.serviceName}.${signature.method}`;
+    this.signature = signature;
+    this.expected = options.expected ?? [];
+    this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
+    this.#consumer.register(this);
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer.unregister(this);
+  }
+}

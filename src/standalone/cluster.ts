@@ -1,0 +1,155 @@
+/**
+ * The standalone client: RPC (and events) for code outside services, such as scripts, web apps
+ * and the shell. Nameko's `ClusterRpcProxy`.
+ */
+import { randomUUID } from "node:crypto";
+import { AmqpTransport } from "../amqp/amqp-transport.js";
+import {
+  CALL_ID_STACK_KEY,
+  contextHeaders,
+  rpcExchange,
+  STANDALONE_PROXY,
+  standaloneCallId,
+} from "../amqp/naming.js";
+import { type Config, containerSettings, DEFAULTS } from "../core/config.js";
+import { ConfigurationError } from "../core/errors.js";
+import { createLogger, type Logger } from "../core/logger.js";
+import { RpcCaller } from "../rpc/caller.js";
+import { clusterRpc, serviceClient } from "../rpc/client.js";
+import { ReplyListener } from "../rpc/reply-listener.js";
+import type { ClusterRpc, ServiceClient, UntypedRpcClient } from "../rpc/types.js";
+import { serializerByName } from "../serialization/json.js";
+import type { Transport } from "../transport/transport.js";
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Broker URI. Default: `config.AMQP_URI`, else `amqp://guest:guest@localhost`. */
+  uri?: string;
+  /** Config keys such as `rpc_exchange`, `RPC_TIMEOUT`, `parent_calls_tracked`. */
+  config?: Config;
+  /**
+   * Context data sent with every call (`language`, `user_id`, `auth_token`, ...). A
+   * `call_id_stack` entry continues an existing call chain.
+   */
+  contextData?: Record<string, unknown>;
+  /** Default call timeout in milliseconds; 0 waits forever. Default: `RPC_TIMEOUT` (30 s). */
+  timeoutMs?: number;
+  /** Use this transport (shared, or in memory) instead of opening a connection. */
+  transport?: Transport;
+  logger?: Logger;
+}
+
+/** A connection to the cluster for code outside services. */
+export class Cluster implements AsyncDisposable {
+  /** Clients of every service by name: `await cluster.rpc.greeting_service.hello("world")`. */
+  readonly rpc: ClusterRpc;
+  readonly config: Config;
+  readonly transport: Transport;
+  readonly #caller: RpcCaller;
+  readonly #listener: ReplyListener;
+  readonly #headers: Readonly<Record<string, unknown>>;
+  readonly #timeoutMs: number;
+  readonly #ownsTransport: boolean;
+  readonly #clients = new Map<string, UntypedRpcClient>();
+  readonly #methods = new Map<string, Set<string>>();
+
+  /** @internal use {@link connect} */
+  constructor(transport: Transport, ownsTransport: boolean, options: ConnectOptions, logger: Logger) {
+    this.transport = transport;
+    this.#ownsTransport = ownsTransport;
+    this.config = options.config ?? {};
+    const settings = containerSettings(this.config);
+    const serializer = serializerByName(settings.serializer);
+    if (serializer === undefined)
+      throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
+    const exchange = rpcExchange(settings.rpcExchange);
+    this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
+    this.#caller = new RpcCaller(transport, this.#listener, exchange.name, serializer);
+    this.#timeoutMs = options.timeoutMs ?? settings.rpcTimeoutMs;
+    this.#headers = seedHeaders(options.contextData ?? {}, settings.parentCallsTracked);
+    this.rpc = clusterRpc(
+      (name) => this.#client(name),
+      () => this.#clients.keys(),
+    );
+  }
+
+  /** Declares the reply queue. */
+  async start(): Promise<void> {
+    await this.#listener.ready();
+  }
+
+  /**
+   * A client of one service; typed when the service class is given as the type argument.
+   * @example const airports = cluster.service<AirportsService>("airports_service");
+   */
+  service<S = unknown>(name: string): ServiceClient<S> {
+    return this.#client(name) as ServiceClient<S>;
+  }
+
+  /** Services and methods called so far (for the shell's completion). */
+  get seen(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.#methods;
+  }
+
+  /** Fails calls still waiting and closes the connection (if this client opened it). */
+  async close(): Promise<void> {
+    await this.#listener.stop();
+    if (this.#ownsTransport) await this.transport.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #client(service: string): UntypedRpcClient {
+    let client = this.#clients.get(service);
+    if (client === undefined) {
+      const methods = new Set<string>();
+      this.#methods.set(service, methods);
+      client = serviceClient(
+        (method, args, kwargs, options) =>
+          this.#caller.call({
+            service,
+            method,
+            args,
+            kwargs,
+            headers: this.#headers,
+            timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+          }),
+        (method) => methods.add(method),
+      );
+      this.#clients.set(service, client);
+    }
+    return client;
+  }
+}
+
+// Nameko 2.14 seeds every call of one proxy with the same `standalone_rpc_proxy.call.<uuid>`.
+function seedHeaders(contextData: Record<string, unknown>, tracked: number): Record<string, unknown> {
+  const { [CALL_ID_STACK_KEY]: parents, ...data } = contextData;
+  const parentStack = Array.isArray(parents) ? parents.map(String).slice(-tracked) : [];
+  return contextHeaders(data, [...parentStack, standaloneCallId(randomUUID())]);
+}
+
+/**
+ * Connects to the cluster for calls from outside any service.
+ *
+ * @example
+ * await using cluster = await connect({ uri: "amqp://guest:guest@localhost" });
+ * console.log(await cluster.rpc.greeting_service.hello("world"));
+ */
+export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
+  const logger = options.logger ?? createLogger();
+  const uri = options.uri ?? (options.config?.AMQP_URI as string | undefined) ?? DEFAULTS.AMQP_URI;
+  const transport =
+    options.transport ?? new AmqpTransport({ uri, logger, connectionName: "enoki standalone" });
+  const cluster = new Cluster(transport, options.transport === undefined, options, logger);
+  try {
+    await transport.ready();
+    await cluster.start();
+  } catch (err) {
+    await cluster.close().catch(() => undefined);
+    throw err;
+  }
+  return cluster;
+}

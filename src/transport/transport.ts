@@ -1,0 +1,114 @@
+/**
+ * The transport port: what Enoki needs from a message broker, in AMQP's vocabulary but with none
+ * of a client library's types. Implemented on RabbitMQ (`amqp/amqp-transport.ts`) and in memory
+ * (`transport/memory/`).
+ */
+
+/** An exchange declaration. */
+export interface ExchangeSpec {
+  readonly name: string;
+  readonly type: "topic" | "direct" | "fanout" | "headers";
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+}
+
+/** A queue declaration. */
+export interface QueueSpec {
+  readonly name: string;
+  readonly durable: boolean;
+  readonly exclusive: boolean;
+  readonly autoDelete: boolean;
+  readonly arguments?: Readonly<Record<string, unknown>>;
+}
+
+/** A queue binding. */
+export interface BindingSpec {
+  readonly exchange: ExchangeSpec;
+  readonly routingKey: string;
+}
+
+/** AMQP basic properties Enoki reads and writes. Headers are always an object on delivery. */
+export interface MessageProperties {
+  contentType?: string | undefined;
+  contentEncoding?: string | undefined;
+  deliveryMode?: number | undefined;
+  priority?: number | undefined;
+  correlationId?: string | undefined;
+  replyTo?: string | undefined;
+  expiration?: string | undefined;
+  messageId?: string | undefined;
+  timestamp?: number | undefined;
+  type?: string | undefined;
+  userId?: string | undefined;
+  appId?: string | undefined;
+  headers?: Record<string, unknown> | undefined;
+}
+
+/** A message to publish. */
+export interface OutgoingMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  /** Return the message as undeliverable if no queue is bound for it (rejects the publish). */
+  readonly mandatory?: boolean;
+}
+
+/** A message delivered to a consumer. Settle it exactly once with `ack` or `reject`. */
+export interface Delivery {
+  readonly body: Buffer;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly redelivered: boolean;
+  readonly properties: MessageProperties & { headers: Record<string, unknown> };
+  /** Set when the header table could not be decoded; such a message should be rejected. */
+  readonly headerError?: string | undefined;
+  /** Acknowledge: the broker forgets the message. A no-op if the channel has gone. */
+  ack(): void;
+  /** Reject: back to the queue when `requeue`, otherwise dropped or dead-lettered. */
+  reject(requeue: boolean): void;
+}
+
+/** What to consume, and the topology it needs (declared again after every reconnect). */
+export interface ConsumerSpec {
+  readonly queue: QueueSpec;
+  readonly bindings: readonly BindingSpec[];
+  /** Unacknowledged messages the broker may send ahead; 0 means no limit. */
+  readonly prefetch: number;
+  /** Ack in batches (in delivery order). Only for consumers that ack every message at once. */
+  readonly batchAcks?: boolean;
+  onMessage(delivery: Delivery): void;
+  /** Called if consuming cannot resume after a reconnect (for example, the topology conflicts). */
+  onFailure?(error: Error): void;
+}
+
+/** A running consumer. */
+export interface Consumer {
+  /** Stop receiving new messages; deliveries in hand can still be settled. */
+  cancel(): Promise<void>;
+  /** Release the consumer; unsettled deliveries go back to the queue. */
+  close(): Promise<void>;
+}
+
+/** The connection state, for health checks and logs. */
+export type TransportStatus = "connecting" | "connected" | "disconnected" | "closed";
+
+/** A message broker, as Enoki uses it. */
+export interface Transport {
+  /** Where it connects, with any password masked. */
+  readonly description: string;
+  readonly status: TransportStatus;
+  /** Resolves once connected for the first time. */
+  ready(): Promise<void>;
+  declareExchange(spec: ExchangeSpec): Promise<void>;
+  /** Declares the spec's topology and starts consuming. */
+  consume(spec: ConsumerSpec): Promise<Consumer>;
+  /**
+   * Publishes with publisher confirms: resolves once the broker has taken responsibility for the
+   * message, rejects with `UndeliverableMessage` for a returned mandatory message.
+   */
+  publish(message: OutgoingMessage): Promise<void>;
+  /** Calls `listener` on every status change; returns a function that removes it. */
+  onStatus(listener: (status: TransportStatus) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { connect, kwargs, MethodNotFound, RemoteError, rpc, runServices, service, silentLogger, UnknownService } from "../../../src/index.js";
+import type { Cluster, ServiceRunner } from "../../../src/index.js";
+import { brokerUri, uniqueName } from "../../support/broker.js";
+
+const name = uniqueName("greeting");
+
+@service(name)
+class Greeting {
+  @rpc
+  hello(who: string, greeting = "Hello") {
+    return `${greeting}, ${who}!`;
+  }
+
+  @rpc
+  fail() {
+    throw new TypeError("nope");
+  }
+}
+
+let runner: ServiceRunner;
+let cluster: Cluster;
+before(async () => {
+  runner = await runServices([Greeting], { config: { AMQP_URI: brokerUri() }, logger: silentLogger });
+  cluster = await connect({ uri: brokerUri(), logger: silentLogger });
+});
+after(async () => {
+  await cluster?.close();
+  await runner?.stop();
+});
+
+test("calls a method", async () => {
+  assert.equal(await cluster.rpc[name]!.hello!("world"), "Hello, world!");
+  assert.equal(await cluster.rpc[name]!.hello!(kwargs({ who: "you", greeting: "Hi" })), "Hi, you!");
+});
+
+test("remote errors", async () => {
+  await assert.rejects(cluster.rpc[name]!.fail!(), (e: unknown) => e instanceof RemoteError && e.excType === "TypeError");
+  await assert.rejects(cluster.rpc[name]!.nope!(), MethodNotFound);
+  await assert.rejects(cluster.rpc[uniqueName("ghost")]!.x!(), UnknownService);
+});
