@@ -20,6 +20,11 @@ export interface ContainerOptions {
   readonly transport: Transport;
   readonly logger?: Logger;
   readonly phaseTimeouts?: Partial<PhaseTimeouts>;
+  /**
+   * Objects shared by all containers of one runner (such as the one HTTP server of a process).
+   * A container built without a runner gets a registry of its own.
+   */
+  readonly runnerShared?: Map<string, unknown>;
 }
 
 /** Where a container is in its life. */
@@ -43,6 +48,7 @@ export class ServiceContainer implements AsyncDisposable {
   #entrypoints: Entrypoint[] = [];
   #dependencies = new Map<string, DependencyProvider>();
   #shared = new Map<string, Extension>();
+  #runnerShared: Map<string, unknown>;
   #hooks: { setup: DependencyProvider[]; result: DependencyProvider[]; teardown: DependencyProvider[] };
   #timeouts: PhaseTimeouts;
   #state: ContainerState = "created";
@@ -65,6 +71,7 @@ export class ServiceContainer implements AsyncDisposable {
     this.logger = (options.logger ?? createLogger()).child({ service: name });
     this.pool = new WorkerPool(this.settings.maxWorkers);
     this.#timeouts = { ...DEFAULT_PHASE_TIMEOUTS, ...options.phaseTimeouts };
+    this.#runnerShared = options.runnerShared ?? new Map();
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -111,6 +118,20 @@ export class ServiceContainer implements AsyncDisposable {
       this.#shared.set(key, ext);
     }
     return ext as T;
+  }
+
+  /**
+   * The runner's one instance of something all its containers share (the process's HTTP
+   * server), created on first request. Its owner manages its lifecycle (reference counting the
+   * containers that use it), since it outlives any one container.
+   */
+  runnerShared<T>(key: string, create: () => T): T {
+    let value = this.#runnerShared.get(key);
+    if (value === undefined) {
+      value = create();
+      this.#runnerShared.set(key, value);
+    }
+    return value as T;
   }
 
   /** Removes entrypoints (for tests that want only some of them live). Before start only. */

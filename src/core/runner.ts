@@ -29,6 +29,7 @@ export class ServiceRunner implements AsyncDisposable {
   readonly #classes: ServiceClass[] = [];
   readonly #options: RunnerOptions;
   #containers: ServiceContainer[] = [];
+  readonly #shared = new Map<string, unknown>();
   #transport: Transport | undefined;
   #resolveClosed!: (reason: Error | undefined) => void;
   #started = false;
@@ -85,6 +86,7 @@ export class ServiceRunner implements AsyncDisposable {
           config: this.config,
           transport,
           logger: this.logger,
+          runnerShared: this.#shared,
           ...(this.#options.phaseTimeouts ? { phaseTimeouts: this.#options.phaseTimeouts } : {}),
         }),
     );

@@ -28,7 +28,8 @@ export interface RpcMethod<A extends readonly unknown[], R> {
 /** What a value looks like after a JSON round trip: dates become strings, functions vanish. */
 export type Serialized<T> = T extends string | number | boolean | null
   ? T
-  : T extends undefined | void
+  : // biome-ignore lint/suspicious/noConfusingVoidType: a method "returning" void replies null
+    T extends undefined | void
     ? null
     : T extends { toJSON(): infer J }
       ? Serialized<J>

@@ -14,6 +14,7 @@ import {
 import { type Config, containerSettings, DEFAULTS } from "../core/config.js";
 import { ConfigurationError } from "../core/errors.js";
 import { createLogger, type Logger } from "../core/logger.js";
+import { EventPublisher, type UnroutableEventPolicy } from "../events/event-publisher.js";
 import { RpcCaller } from "../rpc/caller.js";
 import { clusterRpc, serviceClient } from "../rpc/client.js";
 import { ReplyListener } from "../rpc/reply-listener.js";
@@ -34,6 +35,8 @@ export interface ConnectOptions {
   contextData?: Record<string, unknown>;
   /** Default call timeout in milliseconds; 0 waits forever. Default: `RPC_TIMEOUT` (30 s). */
   timeoutMs?: number;
+  /** An event that no queue receives: log a warning (default) or throw `UndeliverableMessage`. */
+  unroutableEvents?: UnroutableEventPolicy;
   /** Use this transport (shared, or in memory) instead of opening a connection. */
   transport?: Transport;
   logger?: Logger;
@@ -47,6 +50,7 @@ export class Cluster implements AsyncDisposable {
   readonly transport: Transport;
   readonly #caller: RpcCaller;
   readonly #listener: ReplyListener;
+  readonly #events: EventPublisher;
   readonly #headers: Readonly<Record<string, unknown>>;
   readonly #timeoutMs: number;
   readonly #ownsTransport: boolean;
@@ -65,6 +69,7 @@ export class Cluster implements AsyncDisposable {
     const exchange = rpcExchange(settings.rpcExchange);
     this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
     this.#caller = new RpcCaller(transport, this.#listener, exchange.name, serializer);
+    this.#events = new EventPublisher(transport, serializer, logger, options.unroutableEvents ?? "warn");
     this.#timeoutMs = options.timeoutMs ?? settings.rpcTimeoutMs;
     this.#headers = seedHeaders(options.contextData ?? {}, settings.parentCallsTracked);
     this.rpc = clusterRpc(
@@ -84,6 +89,16 @@ export class Cluster implements AsyncDisposable {
    */
   service<S = unknown>(name: string): ServiceClient<S> {
     return this.#client(name) as ServiceClient<S>;
+  }
+
+  /**
+   * Dispatches an event as if `source` had, like Nameko's standalone `event_dispatcher`: no
+   * context headers. The source's event exchange is declared first, so this works before any
+   * handler has ever run.
+   * @example await cluster.dispatchEvent("airports_service", "airport_created", { id: "x" });
+   */
+  async dispatchEvent(source: string, eventType: string, payload: unknown): Promise<void> {
+    await this.#events.publish(source, eventType, payload, {});
   }
 
   /** Services and methods called so far (for the shell's completion). */

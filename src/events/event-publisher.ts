@@ -1,0 +1,79 @@
+/**
+ * Publishing events exactly as Nameko's `EventDispatcher` does: to the source service's
+ * `<service>.events` topic exchange, routing key = event type, body = the payload itself,
+ * persistent. Unlike Nameko, an event no queue receives is not lost silently: it is published
+ * `mandatory`, and a return is logged as a warning (or thrown, if asked).
+ */
+import { eventExchange, PERSISTENT } from "../amqp/naming.js";
+import { UndeliverableMessage } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { Serializer } from "../serialization/json.js";
+import type { Transport } from "../transport/transport.js";
+
+/** What to do with an event that no queue is bound to receive. */
+export type UnroutableEventPolicy = "warn" | "throw";
+
+/** Publishes events of any source service, declaring each event exchange once. */
+export class EventPublisher {
+  readonly #transport: Transport;
+  readonly #serializer: Serializer;
+  readonly #logger: Logger;
+  readonly #onUnroutable: UnroutableEventPolicy;
+  readonly #declared = new Map<string, Promise<void>>();
+
+  constructor(
+    transport: Transport,
+    serializer: Serializer,
+    logger: Logger,
+    onUnroutable: UnroutableEventPolicy,
+  ) {
+    this.#transport = transport;
+    this.#serializer = serializer;
+    this.#logger = logger;
+    this.#onUnroutable = onUnroutable;
+  }
+
+  /** Declares `<source>.events` (durable topic), so publishing never fails for want of it. */
+  declare(source: string): Promise<void> {
+    let declared = this.#declared.get(source);
+    if (declared === undefined) {
+      declared = this.#transport.declareExchange(eventExchange(source));
+      declared.catch(() => this.#declared.delete(source));
+      this.#declared.set(source, declared);
+    }
+    return declared;
+  }
+
+  /** Publishes one event; resolves once the broker has confirmed it. */
+  async publish(
+    source: string,
+    eventType: string,
+    payload: unknown,
+    headers: Readonly<Record<string, unknown>>,
+  ) {
+    const body = this.#serializer.encode(payload);
+    await this.declare(source);
+    const exchange = eventExchange(source).name;
+    try {
+      await this.#transport.publish({
+        exchange,
+        routingKey: eventType,
+        body,
+        mandatory: true,
+        properties: {
+          contentType: this.#serializer.contentType,
+          contentEncoding: this.#serializer.contentEncoding,
+          deliveryMode: PERSISTENT,
+          priority: 0,
+          headers: { ...headers },
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof UndeliverableMessage) || this.#onUnroutable === "throw") throw err;
+      this.#logger.warn(
+        { exchange, eventType },
+        `event ${source}.${eventType} was not delivered: no queue is bound for it`,
+      );
+    }
+  }
+}
