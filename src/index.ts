@@ -10,6 +10,7 @@ export type { TlsOptions } from "./amqp/uri.js";
 export { maskUri } from "./amqp/uri.js";
 export { type Config, DEFAULTS } from "./core/config.js";
 export { type ContainerOptions, type ContainerState, ServiceContainer } from "./core/container.js";
+export { workerContext } from "./core/context.js";
 export { dependency, type Injected, type ProviderFactory } from "./core/dependency.js";
 export {
   BadRequest,

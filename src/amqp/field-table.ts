@@ -50,6 +50,8 @@ function encodeValue(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (value instanceof Date)
     return { "!": "timestamp", value: Math.floor(value.getTime() / 1000) } satisfies Typed;
+  // amqplib reads any table with a "!" key as its typed-value notation.
+  if (Object.hasOwn(value as object, "!")) throw new TypeError('A header table cannot have a "!" key');
   return encodeHeaders(value as Record<string, unknown>);
 }
 

@@ -189,12 +189,27 @@ function pythonStringRepr(s: string): string {
   return `${quote}${out}${quote}`;
 }
 
-/** A short, safe description of any value, for error messages. */
+/**
+ * A short, safe description of any value for error messages, in Python's repr style for objects
+ * (`<Map object at 0x1>`), so Python and TypeScript callers read the same shape.
+ */
 export function describeValue(value: unknown): string {
-  if (typeof value === "function") return `<function ${value.name || "anonymous"}>`;
+  if (typeof value === "function") return `<function ${value.name || "<anonymous>"} at ${addressOf(value)}>`;
   if (typeof value === "symbol") return value.toString();
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value !== "object" || value === null) return String(value);
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return `<${typeof name === "string" && name ? name : "object"} object>`;
+  return `<${typeof name === "string" && name ? name : "object"} object at ${addressOf(value)}>`;
+}
+
+// Stable pseudo-addresses, so two mentions of one object in a log line agree.
+const addresses = new WeakMap<object, string>();
+let nextAddress = 0x1000;
+function addressOf(value: object): string {
+  let address = addresses.get(value);
+  if (address === undefined) {
+    address = `0x${(nextAddress++).toString(16)}`;
+    addresses.set(value, address);
+  }
+  return address;
 }

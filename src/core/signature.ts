@@ -138,7 +138,11 @@ export function bindArguments(
   if (restIndex === -1 && args.length > positional) {
     throw new IncorrectSignature(tooManyPositional(method, params, args.length));
   }
-  const bound: unknown[] = args.slice(0, positional);
+  // Dense, so parameters left out are `undefined` and take their default values.
+  const bound: unknown[] = Array.from(
+    { length: Math.min(positional, Math.max(args.length, params.length)) },
+    (_, i) => (i < args.length ? args[i] : undefined),
+  );
   const given: boolean[] = params.map((_, i) => i < args.length && i < positional);
   for (const key of Object.keys(kwargs)) {
     const index = params.findIndex((p, i) => i < positional && p.name === key);

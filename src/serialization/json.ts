@@ -59,8 +59,9 @@ function strictReplacer(this: unknown, key: string, value: unknown): unknown {
       throw new UnserializableValueError(value);
     case "object": {
       if (value === null) return value;
-      // toJSON has already run here, so look at the holder for what the user actually returned.
-      const original = key === "" ? value : (this as Record<string, unknown>)[key];
+      // toJSON has already run here, so look at the holder (for the top level, a wrapper object
+      // under key "") for what the user actually returned.
+      const original = (this as Record<string, unknown>)[key];
       if (original instanceof Map || original instanceof Set || ArrayBuffer.isView(original)) {
         throw new UnserializableValueError(original);
       }

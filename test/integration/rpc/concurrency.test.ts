@@ -1,0 +1,98 @@
+/**
+ * Workers and scaling: max_workers bounds a process, and another process (container) shares the
+ * calls round-robin.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type Cluster,
+  connect,
+  rpc,
+  runServices,
+  type ServiceRunner,
+  service,
+  silentLogger,
+} from "../../../src/index.js";
+import { brokerUri, uniqueName } from "../../support/broker.js";
+
+function makeSleeper(name: string, instance: string) {
+  @service(name)
+  class Sleeper {
+    @rpc
+    async nap(ms: number) {
+      await sleep(ms);
+      return instance;
+    }
+  }
+  return Sleeper;
+}
+
+const cleanup: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+async function start(
+  name: string,
+  instance: string,
+  config: Record<string, unknown> = {},
+): Promise<ServiceRunner> {
+  const runner = await runServices([makeSleeper(name, instance)], {
+    config: { AMQP_URI: brokerUri(), ...config },
+    logger: silentLogger,
+  });
+  cleanup.push(() => runner.stop());
+  return runner;
+}
+
+async function client(): Promise<Cluster> {
+  const cluster = await connect({ uri: brokerUri(), logger: silentLogger });
+  cleanup.push(() => cluster.close());
+  return cluster;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await fn();
+  return [result, (performance.now() - started) / 1000];
+}
+
+test("20 calls of a 1 s method with 10 workers take about 2 s", async () => {
+  const name = uniqueName("sleepy");
+  await start(name, "a");
+  const cluster = await client();
+  const [results, seconds] = await timed(() =>
+    Promise.all(Array.from({ length: 20 }, () => cluster.rpc[name]!.nap!(1000))),
+  );
+  assert.equal(results.length, 20);
+  assert.ok(seconds >= 1.9 && seconds < 3.5, `took ${seconds.toFixed(2)} s`);
+});
+
+test("with two containers, the same 20 calls take about 1 s, shared between them", async () => {
+  const name = uniqueName("sleepy");
+  await start(name, "a");
+  await start(name, "b");
+  const cluster = await client();
+  const [results, seconds] = await timed(() =>
+    Promise.all(Array.from({ length: 20 }, () => cluster.rpc[name]!.nap!(1000))),
+  );
+  assert.ok(seconds < 1.9, `took ${seconds.toFixed(2)} s`);
+  assert.equal(results.filter((r) => r === "a").length, 10);
+  assert.equal(results.filter((r) => r === "b").length, 10);
+});
+
+test("max_workers=2 gives replies in pairs (prefetch follows max_workers)", async () => {
+  const name = uniqueName("pairs");
+  await start(name, "a", { max_workers: 2 });
+  const cluster = await client();
+  const started = performance.now();
+  const finished = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      cluster.rpc[name]!.nap!(400).then(() => (performance.now() - started) / 1000),
+    ),
+  );
+  finished.sort();
+  assert.ok(finished[1]! < 0.75, `first pair at ${finished[1]}`);
+  assert.ok(finished[2]! >= 0.75, `second pair at ${finished[2]}`);
+});
