@@ -50,6 +50,9 @@ export type {
 } from "./rpc/types.js";
 export { type RemoteErrorClass, registerRemoteError, type WireError } from "./serialization/wire-error.js";
 export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
+export { type CreateTransportOptions, createTransport } from "./transport/create-transport.js";
+export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
+export { MemoryTransport, type MemoryTransportOptions } from "./transport/memory/memory-transport.js";
 export type {
   BindingSpec,
   Consumer,

@@ -112,7 +112,13 @@ export class AmqpTransport implements Transport {
   async consume(spec: ConsumerSpec): Promise<Consumer> {
     const consumer = new AmqpConsumer(spec, this.#logger, (c) => this.#consumers.delete(c));
     const model = await this.#model_();
-    await consumer.open(model);
+    try {
+      await consumer.open(model);
+    } catch (err) {
+      // Otherwise its channel's close would make it retry (and report failure) every second.
+      await consumer.close();
+      throw err;
+    }
     this.#consumers.add(consumer);
     return consumer;
   }
@@ -155,6 +161,8 @@ export class AmqpTransport implements Transport {
     try {
       while (true) {
         await Promise.race([this.#connected.promise, timeout]);
+        // `#connected` stays resolved after close(): without this the loop would spin forever.
+        if (this.#closing) throw new ConnectionLost("The transport was closed");
         const publisher = this.#publisher;
         if (publisher?.open) return publisher;
         // Connected but the publishing channel died: open another on the same connection.

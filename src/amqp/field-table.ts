@@ -23,7 +23,13 @@ type Typed = { "!": string; value: unknown };
 export function encodeHeaders(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(headers)) {
-    const value = encodeValue(headers[key]);
+    let value: unknown;
+    try {
+      value = encodeValue(headers[key]);
+    } catch (err) {
+      (err as Error).message = `Header ${JSON.stringify(key)}: ${(err as Error).message}`;
+      throw err;
+    }
     if (value !== undefined) defineKey(out, key, value);
   }
   return out;
@@ -37,6 +43,8 @@ function encodeValue(value: unknown): unknown {
     case "number":
       return encodeNumber(value);
     case "bigint":
+      if (value < INT64_MIN || value > INT64_MAX)
+        throw new RangeError(`${value} does not fit a 64-bit integer, the largest an AMQP header holds`);
       return { "!": "long", value } satisfies Typed;
     case "undefined":
     case "function":
@@ -55,7 +63,12 @@ function encodeValue(value: unknown): unknown {
   return encodeHeaders(value as Record<string, unknown>);
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function encodeNumber(n: number): Typed {
+  // RabbitMQ closes the whole connection on a NaN or infinite double: refuse it here instead.
+  if (!Number.isFinite(n)) throw new TypeError(`${n} cannot be sent: AMQP headers have no NaN or Infinity`);
   if (Number.isInteger(n)) {
     if (n >= -2147483648 && n <= 2147483647) return { "!": "int", value: n };
     // py-amqp reads `l` as unsigned: only positive values survive as integers.

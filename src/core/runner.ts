@@ -1,8 +1,9 @@
 /**
  * The service runner: several services in one process, sharing one broker connection.
  */
-import { AmqpTransport } from "../amqp/amqp-transport.js";
 import { maskUri } from "../amqp/uri.js";
+import { createTransport } from "../transport/create-transport.js";
+import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 import { type Config, DEFAULTS, nonNegativeNumber } from "./config.js";
 import { ServiceContainer } from "./container.js";
@@ -16,6 +17,12 @@ export interface RunnerOptions {
   config?: Config;
   /** Use this transport instead of connecting to `config.AMQP_URI`; the runner will not close it. */
   transport?: Transport;
+  /**
+   * The broker an `AMQP_URI` of `memory://` connects to. Default: a new one, private to this
+   * runner (its services still call each other); give several runners (and `connect()` clients)
+   * the same instance to let them talk.
+   */
+  memoryBroker?: MemoryBroker;
   logger?: Logger;
   phaseTimeouts?: Partial<PhaseTimeouts>;
 }
@@ -119,7 +126,8 @@ export class ServiceRunner implements AsyncDisposable {
     const uri = typeof this.config.AMQP_URI === "string" ? this.config.AMQP_URI : DEFAULTS.AMQP_URI;
     const heartbeat = nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT);
     this.logger.info({ broker: maskUri(uri) }, `connecting to ${maskUri(uri)}`);
-    return new AmqpTransport({ uri, heartbeat, logger: this.logger, connectionName: "enoki" });
+    const memoryBroker = this.#options.memoryBroker;
+    return createTransport(uri, { heartbeat, logger: this.logger, connectionName: "enoki", memoryBroker });
   }
 
   // Crash-only: when one container dies, the runner takes the others down with it.

@@ -3,7 +3,6 @@
  * and the shell. Nameko's `ClusterRpcProxy`.
  */
 import { randomUUID } from "node:crypto";
-import { AmqpTransport } from "../amqp/amqp-transport.js";
 import {
   CALL_ID_STACK_KEY,
   contextHeaders,
@@ -20,6 +19,8 @@ import { clusterRpc, serviceClient } from "../rpc/client.js";
 import { ReplyListener } from "../rpc/reply-listener.js";
 import type { ClusterRpc, ServiceClient, UntypedRpcClient } from "../rpc/types.js";
 import { serializerByName } from "../serialization/json.js";
+import { createTransport } from "../transport/create-transport.js";
+import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 
 /** Options of {@link connect}. */
@@ -39,6 +40,11 @@ export interface ConnectOptions {
   unroutableEvents?: UnroutableEventPolicy;
   /** Use this transport (shared, or in memory) instead of opening a connection. */
   transport?: Transport;
+  /**
+   * The broker a `memory://` URI connects to: the one the services were given. Default: a new,
+   * empty one (where every call fails with `UnknownService`).
+   */
+  memoryBroker?: MemoryBroker;
   logger?: Logger;
 }
 
@@ -156,8 +162,9 @@ function seedHeaders(contextData: Record<string, unknown>, tracked: number): Rec
 export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   const logger = options.logger ?? createLogger();
   const uri = options.uri ?? (options.config?.AMQP_URI as string | undefined) ?? DEFAULTS.AMQP_URI;
+  const { memoryBroker } = options;
   const transport =
-    options.transport ?? new AmqpTransport({ uri, logger, connectionName: "enoki standalone" });
+    options.transport ?? createTransport(uri, { logger, connectionName: "enoki standalone", memoryBroker });
   const cluster = new Cluster(transport, options.transport === undefined, options, logger);
   try {
     await transport.ready();

@@ -1,0 +1,56 @@
+/**
+ * Choosing a transport from a broker URI: RabbitMQ for `amqp://`, `amqps://` and Nameko's
+ * `pyamqp://`; the in-memory broker for `memory://`.
+ */
+import { AmqpTransport, type AmqpTransportOptions } from "../amqp/amqp-transport.js";
+import { maskUri } from "../amqp/uri.js";
+import { ConfigurationError } from "../core/errors.js";
+import { MemoryBroker } from "./memory/memory-broker.js";
+import { MemoryTransport } from "./memory/memory-transport.js";
+import type { Transport } from "./transport.js";
+
+/** Options of {@link createTransport}: the AMQP transport's, plus the broker for `memory://`. */
+export interface CreateTransportOptions extends Omit<AmqpTransportOptions, "uri"> {
+  /**
+   * The broker a `memory://` URI connects to. Default: a new one, which only this transport can
+   * reach. Runners and clients that should talk to each other need the same instance.
+   */
+  memoryBroker?: MemoryBroker;
+}
+
+const AMQP_SCHEMES = new Set(["amqp", "amqps", "pyamqp"]);
+
+/**
+ * Creates the transport for a broker URI (connecting in the background: await `ready()`).
+ * `memory://` takes no host or path: which broker it reaches is decided by `memoryBroker` alone.
+ *
+ * @example
+ * const transport = createTransport(config.AMQP_URI ?? DEFAULTS.AMQP_URI, { logger });
+ * await transport.ready();
+ * @example
+ * const broker = new MemoryBroker();
+ * const a = createTransport("memory://", { memoryBroker: broker }); // a and b share one broker
+ * const b = createTransport("memory://", { memoryBroker: broker });
+ */
+export function createTransport(uri: string, options: CreateTransportOptions = {}): Transport {
+  const { memoryBroker, ...amqpOptions } = options;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === "memory") {
+    if (!/^memory:\/\/\/?$/i.test(uri)) {
+      throw new ConfigurationError(
+        `Invalid broker URI ${maskUri(uri)}: write memory:// with no host or path ` +
+          "(runners share an in-memory broker by being given the same MemoryBroker)",
+      );
+    }
+    return new MemoryTransport({
+      broker: memoryBroker ?? new MemoryBroker(),
+      ...(amqpOptions.logger ? { logger: amqpOptions.logger } : {}),
+    });
+  }
+  if (scheme === undefined || !AMQP_SCHEMES.has(scheme)) {
+    throw new ConfigurationError(
+      `Unsupported broker URI ${maskUri(uri)}: use amqp://, amqps://, pyamqp:// or memory://`,
+    );
+  }
+  return new AmqpTransport({ ...amqpOptions, uri });
+}

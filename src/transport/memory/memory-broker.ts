@@ -1,0 +1,335 @@
+/**
+ * An AMQP broker in memory: exchanges, queues and bindings with RabbitMQ's rules, shared by any
+ * number of `MemoryTransport` connections. Several runners (or a runner and standalone clients)
+ * given the same `MemoryBroker` talk to each other as processes on one RabbitMQ vhost would.
+ *
+ * There is no process-global broker: whoever creates one passes it around.
+ */
+import { randomBytes } from "node:crypto";
+import type { ExchangeSpec, MessageProperties, OutgoingMessage, QueueSpec } from "../transport.js";
+import { channelClosed, operationFailed } from "./broker-error.js";
+import { MemoryExchange } from "./exchange.js";
+import { MemoryQueue, type QueueHost, type StoredMessage } from "./queue.js";
+import { wireHeaders } from "./wire-headers.js";
+
+/** A snapshot of one queue, for tests and diagnostics. */
+export interface QueueInfo {
+  readonly name: string;
+  readonly durable: boolean;
+  readonly exclusive: boolean;
+  readonly autoDelete: boolean;
+  /** Messages waiting for a consumer. */
+  readonly messages: number;
+  /** Messages delivered and not yet settled. */
+  readonly unacked: number;
+  readonly consumers: number;
+}
+
+// Queue arguments RabbitMQ compares on re-declaration; others are accepted and ignored.
+const EQUIVALENT_ARGS = [
+  "x-expires",
+  "x-message-ttl",
+  "x-dead-letter-exchange",
+  "x-dead-letter-routing-key",
+  "x-max-length",
+  "x-max-length-bytes",
+  "x-max-priority",
+  "x-overflow",
+  "x-queue-mode",
+  "x-queue-type",
+  "x-queue-version",
+  "x-single-active-consumer",
+];
+
+const VHOST = "/";
+
+/**
+ * An in-memory message broker with RabbitMQ's semantics: topic/direct/fanout exchanges (and the
+ * default exchange), durable, exclusive, auto-delete and expiring queues, round-robin delivery
+ * with per-consumer prefetch, and requeueing in original order.
+ *
+ * Not simulated: persistence and restarts (`durable` only matters for re-declaration checks),
+ * per-message TTL (`expiration`) and the `x-message-ttl`, `x-max-length` and dead-letter
+ * arguments (accepted, compared on re-declaration, otherwise ignored), priorities, and header
+ * arguments on bindings. `x-expires` is honoured with a timer.
+ *
+ * @example
+ * const broker = new MemoryBroker();
+ * const a = await runServices([Orders], { config: { AMQP_URI: "memory://" }, memoryBroker: broker });
+ * const b = await runServices([Billing], { config: { AMQP_URI: "memory://" }, memoryBroker: broker });
+ */
+export class MemoryBroker {
+  readonly #exchanges = new Map<string, MemoryExchange>();
+  readonly #queues = new Map<string, MemoryQueue>();
+  readonly #boundTo = new Map<MemoryQueue, Set<MemoryExchange>>();
+  readonly #pending = new Set<MemoryQueue>();
+  readonly #host: QueueHost = {
+    schedule: (queue) => this.#schedule(queue),
+    remove: (queue) => this.#remove(queue),
+  };
+  #scheduled = false;
+  #seq = 0;
+
+  constructor() {
+    for (const [name, type] of [
+      ["amq.direct", "direct"],
+      ["amq.topic", "topic"],
+      ["amq.fanout", "fanout"],
+      ["amq.headers", "headers"],
+      ["amq.match", "headers"],
+    ] as const) {
+      this.#exchanges.set(name, new MemoryExchange({ name, type, durable: true, autoDelete: false }));
+    }
+  }
+
+  /** The queues that exist now. */
+  get queueNames(): string[] {
+    return [...this.#queues.keys()];
+  }
+
+  /** The exchanges that exist now (including the predeclared `amq.*` ones). */
+  get exchangeNames(): string[] {
+    return [...this.#exchanges.keys()];
+  }
+
+  /** A snapshot of a queue, or `undefined` if there is no such queue. */
+  queue(name: string): QueueInfo | undefined {
+    const queue = this.#queues.get(name);
+    if (queue === undefined) return undefined;
+    const { durable, exclusive, autoDelete } = queue.spec;
+    return {
+      name,
+      durable,
+      exclusive,
+      autoDelete,
+      messages: queue.messageCount,
+      unacked: queue.unackedCount,
+      consumers: queue.consumerCount,
+    };
+  }
+
+  /**
+   * Declares an exchange, or checks an existing one has the same type and flags.
+   * @internal used by MemoryTransport
+   */
+  declareExchange(spec: ExchangeSpec): void {
+    if (spec.name === "")
+      throw operationFailed("ExchangeDeclare", 403, "operation not permitted on the default exchange");
+    const existing = this.#exchanges.get(spec.name);
+    if (existing === undefined) {
+      if (spec.name.startsWith("amq.")) {
+        throw operationFailed(
+          "ExchangeDeclare",
+          403,
+          `exchange name '${spec.name}' contains reserved prefix 'amq.*'`,
+        );
+      }
+      this.#exchanges.set(spec.name, new MemoryExchange({ ...spec }));
+      return;
+    }
+    const current = existing.spec;
+    const subject = `exchange '${spec.name}'`;
+    checkSame("ExchangeDeclare", subject, "type", spec.type, current.type);
+    checkSame("ExchangeDeclare", subject, "durable", spec.durable, current.durable);
+    checkSame("ExchangeDeclare", subject, "auto_delete", spec.autoDelete, current.autoDelete);
+  }
+
+  /**
+   * Declares a queue for connection `owner`, or checks an existing one is equivalent and that
+   * `owner` may use it. An empty name gets a server-generated one, as in AMQP.
+   * @internal used by MemoryTransport
+   */
+  declareQueue(spec: QueueSpec, owner: object): MemoryQueue {
+    const name = spec.name === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : spec.name;
+    if (spec.name.startsWith("amq.")) {
+      throw operationFailed("QueueDeclare", 403, `queue name '${name}' contains reserved prefix 'amq.*'`);
+    }
+    // RabbitMQ makes exclusive queues transient whatever the declaration says.
+    const wanted: QueueSpec = { ...spec, name, durable: spec.durable && !spec.exclusive };
+    const existing = this.#queues.get(name);
+    if (existing === undefined) {
+      const queue = new MemoryQueue(
+        wanted,
+        spec.exclusive ? owner : undefined,
+        expiresMs(wanted),
+        this.#host,
+      );
+      this.#queues.set(name, queue);
+      return queue;
+    }
+    if (
+      existing.spec.exclusive !== wanted.exclusive ||
+      (existing.owner !== undefined && existing.owner !== owner)
+    ) {
+      throw operationFailed(
+        "QueueDeclare",
+        405,
+        `cannot obtain exclusive access to locked queue '${name}' in vhost '${VHOST}'. It could be ` +
+          "originally declared on another connection or the exclusive property value does not match " +
+          "that of the original declaration.",
+      );
+    }
+    checkQueueEquivalent(existing.spec, wanted);
+    existing.touch();
+    return existing;
+  }
+
+  /**
+   * Binds a queue to an exchange.
+   * @internal used by MemoryTransport
+   */
+  bind(queue: MemoryQueue, exchangeName: string, routingKey: string): void {
+    const exchange = this.#exchanges.get(exchangeName);
+    if (exchange === undefined)
+      throw operationFailed("QueueBind", 404, `no exchange '${exchangeName}' in vhost '${VHOST}'`);
+    if (queue.deleted)
+      throw operationFailed("QueueBind", 404, `no queue '${queue.name}' in vhost '${VHOST}'`);
+    exchange.bind(queue, routingKey);
+    let exchanges = this.#boundTo.get(queue);
+    if (exchanges === undefined) {
+      exchanges = new Set();
+      this.#boundTo.set(queue, exchanges);
+    }
+    exchanges.add(exchange);
+  }
+
+  /**
+   * Routes a message to every matching queue (each gets its own copy). Returns whether any queue
+   * took it. Throws for an exchange that does not exist, or a header AMQP cannot carry.
+   * @internal used by MemoryTransport
+   */
+  publish(message: OutgoingMessage): boolean {
+    const properties = storedProperties(message.properties);
+    const queues = this.#route(message.exchange, message.routingKey);
+    if (queues.size === 0) return false;
+    const seq = ++this.#seq;
+    const body = Buffer.from(message.body);
+    for (const queue of queues) {
+      queue.enqueue({
+        seq,
+        exchange: message.exchange,
+        routingKey: message.routingKey,
+        body,
+        properties,
+        redelivered: false,
+      });
+    }
+    return true;
+  }
+
+  /**
+   * A connection has gone: its exclusive queues go with it.
+   * @internal used by MemoryTransport
+   */
+  disconnect(owner: object): void {
+    for (const queue of [...this.#queues.values()]) if (queue.owner === owner) this.#remove(queue);
+  }
+
+  #route(exchangeName: string, routingKey: string): Set<MemoryQueue> {
+    const queues = new Set<MemoryQueue>();
+    if (exchangeName === "") {
+      const queue = this.#queues.get(routingKey);
+      if (queue !== undefined) queues.add(queue);
+      return queues;
+    }
+    const exchange = this.#exchanges.get(exchangeName);
+    if (exchange === undefined) throw channelClosed(404, `no exchange '${exchangeName}' in vhost '${VHOST}'`);
+    exchange.route(routingKey, queues);
+    return queues;
+  }
+
+  #remove(queue: MemoryQueue): void {
+    if (this.#queues.get(queue.name) !== queue) return;
+    this.#queues.delete(queue.name);
+    this.#pending.delete(queue);
+    queue.destroy();
+    for (const exchange of this.#boundTo.get(queue) ?? []) {
+      const bindingsLeft = exchange.unbindQueue(queue);
+      // An auto-delete exchange goes with its last binding.
+      if (!bindingsLeft && exchange.spec.autoDelete) this.#exchanges.delete(exchange.spec.name);
+    }
+    this.#boundTo.delete(queue);
+  }
+
+  // Deliveries happen in a later turn of the event loop, never inside the call that caused them,
+  // and all queues with work share one setImmediate.
+  #schedule(queue: MemoryQueue): void {
+    this.#pending.add(queue);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#drain());
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    const queues = [...this.#pending];
+    this.#pending.clear();
+    for (const queue of queues) if (!queue.deleted) queue.dispatch();
+  }
+}
+
+function storedProperties(properties: MessageProperties): StoredMessage["properties"] {
+  return {
+    contentType: properties.contentType,
+    contentEncoding: properties.contentEncoding,
+    deliveryMode: properties.deliveryMode,
+    priority: properties.priority,
+    correlationId: properties.correlationId,
+    replyTo: properties.replyTo,
+    expiration: properties.expiration,
+    messageId: properties.messageId,
+    timestamp: properties.timestamp,
+    type: properties.type,
+    userId: properties.userId,
+    appId: properties.appId,
+    headers: wireHeaders(properties.headers ?? {}),
+  };
+}
+
+function expiresMs(spec: QueueSpec): number | undefined {
+  const value = spec.arguments?.["x-expires"];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw operationFailed(
+      "QueueDeclare",
+      406,
+      `invalid arg 'x-expires' for queue '${spec.name}' in vhost '${VHOST}': ${JSON.stringify(value)} is not a positive integer`,
+    );
+  }
+  return value;
+}
+
+function checkQueueEquivalent(current: QueueSpec, wanted: QueueSpec): void {
+  const subject = `queue '${current.name}'`;
+  checkSame("QueueDeclare", subject, "durable", wanted.durable, current.durable);
+  checkSame("QueueDeclare", subject, "auto_delete", wanted.autoDelete, current.autoDelete);
+  for (const arg of EQUIVALENT_ARGS) {
+    const received = wanted.arguments?.[arg];
+    const had = current.arguments?.[arg];
+    if (JSON.stringify(received) === JSON.stringify(had)) continue;
+    throw operationFailed(
+      "QueueDeclare",
+      406,
+      `inequivalent arg '${arg}' for ${subject} in vhost '${VHOST}': received ${argText(received)} but current is ${argText(had)}`,
+    );
+  }
+}
+
+function checkSame(
+  operation: string,
+  subject: string,
+  arg: string,
+  received: unknown,
+  current: unknown,
+): void {
+  if (received === current) return;
+  throw operationFailed(
+    operation,
+    406,
+    `inequivalent arg '${arg}' for ${subject} in vhost '${VHOST}': received '${received}' but current is '${current}'`,
+  );
+}
+
+function argText(value: unknown): string {
+  return value === undefined ? "none" : `the value '${String(value)}'`;
+}
