@@ -1,0 +1,154 @@
+/**
+ * npm run bench: an echo RPC at 1, 10 and 100 calls in flight, through Enoki (every Nameko
+ * guarantee kept: topic exchange, persistent messages, publisher confirms, ack after the reply is
+ * confirmed) and through a minimal raw amqplib request/reply, alternated round by round in one
+ * run. Prints calls/s, p50 and p99 latency, CPU per 10k calls, and Enoki/raw ratios (medians).
+ *
+ * Targets (issue 2): at 100 in flight, Enoki throughput >= 0.8x raw; at 1 in flight, Enoki p50
+ * <= 1.3x raw. Compare ratios from one run only: the machine is shared and noisy.
+ */
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { connect, silentLogger } from "enoki";
+import { type EchoClient, rawClient } from "./raw-client.js";
+
+const LEVELS = [1, 10, 100];
+const CALLS: Record<number, number> = { 1: 3000, 10: 10_000, 100: 20_000 };
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = 500;
+
+interface Sample {
+  rate: number;
+  p50: number;
+  p99: number;
+  serverCpuPer10k: number;
+  clientCpuPer10k: number;
+}
+
+const vhost = `enoki-bench-${Date.now()}`;
+const rabbitmqctl = (...args: string[]) => execFileSync("rabbitmqctl", ["-q", ...args], { stdio: "ignore" });
+rabbitmqctl("add_vhost", vhost);
+rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+const uri = `amqp://guest:guest@localhost/${vhost}`;
+
+function startServer(script: string, args: string[]): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL(`./servers/${script}`, import.meta.url)), [uri, ...args], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", () => resolve(child));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once("message", (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1e6));
+    child.send({ cmd: "cpu" });
+  });
+}
+
+async function drive(
+  client: EchoClient,
+  inFlight: number,
+  calls: number,
+): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies = new Array<number>(calls);
+  let next = 0;
+  const payload = "hello enoki";
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const t = performance.now();
+        await client.echo(payload);
+        latencies[i] = performance.now() - t;
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, latencies };
+}
+
+async function measure(client: EchoClient, server: ChildProcess, inFlight: number): Promise<Sample> {
+  await drive(client, inFlight, WARMUP);
+  const calls = CALLS[inFlight] ?? 5000;
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = await serverCpu(server);
+  const { seconds, latencies } = await drive(client, inFlight, calls);
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = await serverCpu(server);
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: calls / seconds,
+    p50: (latencies[Math.floor(calls * 0.5)] ?? 0) * 1000,
+    p99: (latencies[Math.floor(calls * 0.99)] ?? 0) * 1000,
+    serverCpuPer10k: ((serverAfter - serverBefore) * 10_000) / calls,
+    clientCpuPer10k: (((cpu.user + cpu.system) / 1e6) * 10_000) / calls,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+async function main() {
+  const rawServer = await startServer("raw-server.ts", ["bench-raw"]);
+  const enokiServer = await startServer("enoki-server.ts", ["bench_echo", "100"]);
+  const raw = await rawClient(uri, "bench-raw");
+  const cluster = await connect({ uri, logger: silentLogger });
+  const enoki: EchoClient = { echo: (v) => cluster.rpc.bench_echo!.echo!(v), close: () => cluster.close() };
+  const results: Record<string, Record<number, Sample[]>> = { raw: {}, enoki: {} };
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const level of LEVELS) {
+        for (const [name, client, server] of [
+          ["raw", raw, rawServer],
+          ["enoki", enoki, enokiServer],
+        ] as const) {
+          const sample = await measure(client, server, level);
+          (results[name]![level] ??= []).push(sample);
+          process.stderr.write(`round ${round} ${name} x${level}: ${sample.rate.toFixed(0)} calls/s\n`);
+        }
+      }
+    }
+  } finally {
+    await raw.close();
+    await enoki.close();
+    rawServer.kill();
+    enokiServer.kill();
+    rabbitmqctl("delete_vhost", vhost);
+  }
+  report(results);
+}
+
+function report(results: Record<string, Record<number, Sample[]>>) {
+  const pick = (name: string, level: number, key: keyof Sample) =>
+    median((results[name]?.[level] ?? []).map((s) => s[key]));
+  const rows = [
+    "| in flight | system | calls/s | p50 µs | p99 µs | server CPU-s/10k | client CPU-s/10k |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const level of LEVELS) {
+    for (const name of ["raw", "enoki"]) {
+      rows.push(
+        `| ${level} | ${name} | ${pick(name, level, "rate").toFixed(0)} | ${pick(name, level, "p50").toFixed(0)} | ${pick(name, level, "p99").toFixed(0)} | ${pick(name, level, "serverCpuPer10k").toFixed(2)} | ${pick(name, level, "clientCpuPer10k").toFixed(2)} |`,
+      );
+    }
+  }
+  rows.push("", "| in flight | throughput enoki/raw | p50 enoki/raw | p99 enoki/raw |", "|---|---|---|---|");
+  for (const level of LEVELS) {
+    const ratio = (key: keyof Sample) => (pick("enoki", level, key) / pick("raw", level, key)).toFixed(2);
+    rows.push(`| ${level} | ${ratio("rate")} | ${ratio("p50")} | ${ratio("p99")} |`);
+  }
+  const throughput100 = pick("enoki", 100, "rate") / pick("raw", 100, "rate");
+  const latency1 = pick("enoki", 1, "p50") / pick("raw", 1, "p50");
+  rows.push(
+    "",
+    `target: throughput at 100 in flight >= 0.80x raw: ${throughput100.toFixed(2)}x ${throughput100 >= 0.8 ? "MET" : "NOT MET"}`,
+    `target: p50 at 1 in flight <= 1.30x raw: ${latency1.toFixed(2)}x ${latency1 <= 1.3 ? "MET" : "NOT MET"}`,
+    `(${ROUNDS} rounds, medians; Node ${process.version})`,
+  );
+  console.log(rows.join("\n"));
+}
+
+await main();
