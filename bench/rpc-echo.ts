@@ -106,7 +106,9 @@ async function main() {
           ["enoki", enoki, enokiServer],
         ] as const) {
           const sample = await measure(client, server, level);
-          (results[name]![level] ??= []).push(sample);
+          const samples = results[name]![level] ?? [];
+          samples.push(sample);
+          results[name]![level] = samples;
           process.stderr.write(`round ${round} ${name} x${level}: ${sample.rate.toFixed(0)} calls/s\n`);
         }
       }
