@@ -3,6 +3,7 @@
  */
 import { AmqpTransport } from "../amqp/amqp-transport.js";
 import { maskUri } from "../amqp/uri.js";
+import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
 import type { Transport } from "../transport/transport.js";
 import { type Config, DEFAULTS, nonNegativeNumber } from "./config.js";
 import { ServiceContainer } from "./container.js";
@@ -31,6 +32,7 @@ export class ServiceRunner implements AsyncDisposable {
   #containers: ServiceContainer[] = [];
   readonly #shared = new Map<string, unknown>();
   #transport: Transport | undefined;
+  #health: HealthServer | undefined;
   #resolveClosed!: (reason: Error | undefined) => void;
   #started = false;
 
@@ -73,10 +75,25 @@ export class ServiceRunner implements AsyncDisposable {
     return this.#transport;
   }
 
-  /** Connects (waiting for the broker if need be) and starts every service. */
+  /** The health server, when `HEALTH_ADDRESS` is configured (from `start` on). */
+  get health(): HealthServer | undefined {
+    return this.#health;
+  }
+
+  /** What the health server's readiness is decided on. */
+  healthState(): HealthState {
+    const services = Object.fromEntries(this.#containers.map((c) => [c.serviceName, c.state]));
+    return { transport: this.#transport?.status, services };
+  }
+
+  /**
+   * Connects (waiting for the broker if need be) and starts every service. The health server,
+   * if configured, answers from the start: live at once, ready once everything runs.
+   */
   async start(): Promise<void> {
     if (this.#started) throw new Error("The runner has already started");
     this.#started = true;
+    this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger);
     const transport = this.#options.transport ?? this.#connect();
     this.#transport = transport;
     await transport.ready();
@@ -136,6 +153,7 @@ export class ServiceRunner implements AsyncDisposable {
   }
 
   async #release(): Promise<void> {
+    await this.#health?.close();
     if (this.#options.transport === undefined) await this.#transport?.close();
   }
 }
