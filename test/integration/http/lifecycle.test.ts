@@ -74,7 +74,10 @@ test("kill answers 503 to requests in flight at once", async () => {
   const runner = await start(makeSlow(name));
   const base = httpBase(runner, name);
   const began = Date.now();
-  const inFlight = fetch(`${base}/slow/5000`).then(async (r) => [r.status, (await r.json()).error]);
+  const inFlight = fetch(`${base}/slow/5000`).then(async (r) => [
+    r.status,
+    ((await r.json()) as { error: string }).error,
+  ]);
   await sleep(200);
   await runner.kill();
   assert.deepEqual(await inFlight, [503, "ServiceUnavailable"]);

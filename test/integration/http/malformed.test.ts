@@ -188,7 +188,7 @@ describe("oversize bodies → 413", () => {
     assert.equal(await ok.text(), String(1024 * 1024));
     const big = await fetch(`${base}/size`, { method: "POST", body: "z".repeat(1024 * 1024 + 1) });
     assert.equal(big.status, 413);
-    assert.equal((await big.json()).error, "PayloadTooLarge");
+    assert.equal(((await big.json()) as { error: string }).error, "PayloadTooLarge");
   });
 });
 
