@@ -78,6 +78,7 @@ export class HealthServer {
       this.#server.once("error", onError);
       this.#server.listen(port, host, () => {
         this.#server.off("error", onError);
+        this.#server.on("error", (err) => this.#logger.error({ err }, "health server error"));
         resolve();
       });
     });

@@ -175,6 +175,7 @@ export class HttpServer {
       this.#server.once("error", onError);
       this.#server.listen(port, host, () => {
         this.#server.off("error", onError);
+        this.#server.on("error", (err) => this.#logger.error({ err }, "HTTP server error"));
         this.#where = formatListenAddress(this.address ?? this.settings.address);
         this.#logger.info(`HTTP server listening on ${this.#where}`);
         resolve();
@@ -337,7 +338,7 @@ export class HttpServer {
 class HttpServerUse implements Extension {
   readonly name: string;
   readonly #server: HttpServer;
-  #opened = false;
+  #state: "idle" | "opening" | "open" | "released" = "idle";
 
   constructor(server: HttpServer, where: string) {
     this.name = `http server ${where}`;
@@ -345,20 +346,26 @@ class HttpServerUse implements Extension {
   }
 
   async start(): Promise<void> {
+    this.#state = "opening";
     await this.#server.open();
-    this.#opened = true;
+    // Stopped or killed while the server was starting to listen: give it back now.
+    const state: string = this.#state;
+    if (state === "released") await this.#server.close(false);
+    else this.#state = "open";
   }
 
   async stop(): Promise<void> {
-    if (!this.#opened) return;
-    this.#opened = false;
-    await this.#server.close(true);
+    await this.#release(true);
   }
 
   async kill(): Promise<void> {
-    if (!this.#opened) return;
-    this.#opened = false;
-    await this.#server.close(false);
+    await this.#release(false);
+  }
+
+  async #release(graceful: boolean): Promise<void> {
+    const state = this.#state;
+    this.#state = "released";
+    if (state === "open") await this.#server.close(graceful);
   }
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   ConfigurationError,
+  dependency,
   type HttpEntrypoint,
   type HttpRequest,
   http,
@@ -178,5 +179,27 @@ describe("route conflicts", () => {
       () => container(Cfg, { HTTP_HEADERS_TIMEOUT: 60 }),
       isConfigError(/must not exceed HTTP_REQUEST_TIMEOUT/),
     );
+  });
+});
+
+describe("server lifecycle", () => {
+  test("a container killed while its server starts listening does not leave it open", async () => {
+    const failing = () =>
+      dependency<number>("failing()", () => ({
+        name: "failing",
+        get: () => 1,
+        start: () => Promise.reject(new Error("cannot start")),
+      }));
+    @service("doomed")
+    class Doomed {
+      broken = failing();
+      @http("GET", "/")
+      a() {}
+    }
+    const c = container(Doomed);
+    await assert.rejects(c.start(), /cannot start/);
+    const server = (c.entrypoints[0] as HttpEntrypoint).server;
+    for (let i = 0; i < 50 && server.address !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.address, undefined);
   });
 });
