@@ -10,6 +10,7 @@ import { type Parameter, parseParameters } from "../core/signature.js";
 import type { WorkerContext } from "../core/worker-context.js";
 import { HttpError } from "./http-error.js";
 import type { HttpRequest } from "./request.js";
+import type { HttpResponse } from "./response.js";
 import { errorResponse, responseFromError, responseFromResult } from "./response.js";
 import { type CompiledRule, parseRule, type RouteParams } from "./rule.js";
 import { type HttpServer, httpServerFor, type Reply } from "./server.js";
@@ -33,7 +34,11 @@ export interface HttpOptions {
  * when none does, in rule order. Naming only some is a mistake, reported at once.
  *
  * Each request runs as a worker (counting against `max_workers`) with empty context data, as in
- * Nameko. See `response.ts` for what a handler may return and how errors are answered.
+ * Nameko. A handler returns a string (200 text/plain), `[status, body]`, `[status, headers,
+ * body]`, an {@link HttpResponse} or `json(value, status?)`, a plain object (200 JSON), bytes, or
+ * nothing (204). It throws {@link HttpError} for a chosen status; `expectedErrors` and
+ * `BadRequest` subclasses give 400, anything else 500. Error bodies are JSON:
+ * `{"error": ..., "message": ...}`.
  *
  * @param methods - one method or several: `"GET"`, `"GET,POST"`, `["PUT", "PATCH"]`. `HEAD` is
  *   served automatically with `GET`.
