@@ -35,6 +35,27 @@ export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./c
 export { type RunnerOptions, runServices, ServiceRunner } from "./core/runner.js";
 export { isServiceClass, type ServiceClass, service, serviceNameOf } from "./core/service.js";
 export { type ContextData, WorkerContext } from "./core/worker-context.js";
+export {
+  HEALTH_ADDRESS_KEY,
+  HealthServer,
+  type HealthState,
+  isReady,
+  startHealthServer,
+} from "./health/health-server.js";
+export type { ListenAddress } from "./http/address.js";
+export { type HttpEntrypoint, type HttpOptions, http } from "./http/http.js";
+export { HttpError, type HttpErrorOptions } from "./http/http-error.js";
+export { HTTP_DEFAULTS } from "./http/http-settings.js";
+export { HttpRequest, type HttpRequestInit } from "./http/request.js";
+export {
+  type HttpBody,
+  type HttpHeaders,
+  HttpResponse,
+  type HttpResponseInit,
+  json,
+} from "./http/response.js";
+export type { RouteParams } from "./http/rule.js";
+export type { HttpServer } from "./http/server.js";
 export { type Kwargs, kwargs } from "./rpc/kwargs.js";
 export { type RpcOptions, rpc } from "./rpc/rpc.js";
 export { rpcProxy } from "./rpc/rpc-proxy.js";

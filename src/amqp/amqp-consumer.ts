@@ -12,16 +12,27 @@ export class AmqpConsumer implements Consumer {
   readonly spec: ConsumerSpec;
   readonly #logger: Logger;
   readonly #onClosed: (consumer: AmqpConsumer) => void;
+  readonly #isLive: (model: ChannelModel) => boolean;
   #channel: Channel | undefined;
   #tag: string | undefined;
   #cancelled = false;
   #closed = false;
   #pendingAck: ConsumeMessage | undefined;
 
-  constructor(spec: ConsumerSpec, logger: Logger, onClosed: (consumer: AmqpConsumer) => void) {
+  /**
+   * @param isLive - whether a connection is still the transport's current one. When it is not,
+   *   the transport re-opens the consumer on the next connection itself.
+   */
+  constructor(
+    spec: ConsumerSpec,
+    logger: Logger,
+    onClosed: (consumer: AmqpConsumer) => void,
+    isLive: (model: ChannelModel) => boolean,
+  ) {
     this.spec = spec;
     this.#logger = logger.child({ queue: spec.queue.name });
     this.#onClosed = onClosed;
+    this.#isLive = isLive;
   }
 
   /** Whether it should be consuming (not cancelled or closed). */
@@ -142,9 +153,10 @@ export class AmqpConsumer implements Consumer {
     if (this.#channel !== channel) return;
     this.detach();
     if (!this.active) return;
-    // The channel closed but the connection may be fine (a channel error): open a new one.
+    // The channel closed but the connection may be fine (a channel error): open a new one. When
+    // the connection closed too, the transport re-opens the consumer once it has a new one.
     setTimeout(() => {
-      if (this.active && this.#channel === undefined) this.#reopen(undefined, model);
+      if (this.active && this.#channel === undefined && this.#isLive(model)) this.#reopen(undefined, model);
     }, 1000).unref();
   }
 
@@ -152,6 +164,8 @@ export class AmqpConsumer implements Consumer {
     this.detach();
     if (channel !== undefined) void channel.close().catch(() => undefined);
     this.open(model).catch((err: Error) => {
+      // The connection went meanwhile: not a failure of this consumer, the next one re-opens it.
+      if (!this.#isLive(model)) return;
       this.#logger.error(
         { err: err.message },
         "could not resume consuming; will retry with the next connection",

@@ -110,7 +110,12 @@ export class AmqpTransport implements Transport {
   }
 
   async consume(spec: ConsumerSpec): Promise<Consumer> {
-    const consumer = new AmqpConsumer(spec, this.#logger, (c) => this.#consumers.delete(c));
+    const consumer = new AmqpConsumer(
+      spec,
+      this.#logger,
+      (c) => this.#consumers.delete(c),
+      (model) => this.#model === model,
+    );
     const model = await this.#model_();
     try {
       await consumer.open(model);

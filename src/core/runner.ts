@@ -2,6 +2,7 @@
  * The service runner: several services in one process, sharing one broker connection.
  */
 import { maskUri } from "../amqp/uri.js";
+import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
 import { createTransport } from "../transport/create-transport.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
@@ -38,6 +39,7 @@ export class ServiceRunner implements AsyncDisposable {
   #containers: ServiceContainer[] = [];
   readonly #shared = new Map<string, unknown>();
   #transport: Transport | undefined;
+  #health: HealthServer | undefined;
   #resolveClosed!: (reason: Error | undefined) => void;
   #started = false;
 
@@ -80,10 +82,25 @@ export class ServiceRunner implements AsyncDisposable {
     return this.#transport;
   }
 
-  /** Connects (waiting for the broker if need be) and starts every service. */
+  /** The health server, when `HEALTH_ADDRESS` is configured (from `start` on). */
+  get health(): HealthServer | undefined {
+    return this.#health;
+  }
+
+  /** What the health server's readiness is decided on. */
+  healthState(): HealthState {
+    const services = Object.fromEntries(this.#containers.map((c) => [c.serviceName, c.state]));
+    return { transport: this.#transport?.status, services };
+  }
+
+  /**
+   * Connects (waiting for the broker if need be) and starts every service. The health server,
+   * if configured, answers from the start: live at once, ready once everything runs.
+   */
   async start(): Promise<void> {
     if (this.#started) throw new Error("The runner has already started");
     this.#started = true;
+    this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger);
     const transport = this.#options.transport ?? this.#connect();
     this.#transport = transport;
     await transport.ready();
@@ -144,6 +161,7 @@ export class ServiceRunner implements AsyncDisposable {
   }
 
   async #release(): Promise<void> {
+    await this.#health?.close();
     if (this.#options.transport === undefined) await this.#transport?.close();
   }
 }

@@ -39,6 +39,7 @@ class AirportsService {
   @rpc
   nothing(): void {}
 
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the type test needs a private member
   private helper() {
     return 1;
   }

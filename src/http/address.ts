@@ -1,0 +1,43 @@
+/**
+ * Listen addresses written as Nameko writes `WEB_SERVER_ADDRESS`: `[host:]port`.
+ */
+import { ConfigurationError } from "../core/errors.js";
+
+/** Where a server listens. */
+export interface ListenAddress {
+  /** Interface to bind: an IP address or host name. `0.0.0.0` means every IPv4 interface. */
+  readonly host: string;
+  /** TCP port; 0 lets the system pick a free one. */
+  readonly port: number;
+}
+
+// Nameko's pattern is `^((?P<address>[^:]+):)?(?P<port>\d+)$`; a bracketed IPv6 host is added.
+const ADDRESS = /^(?:(?<host>\[[0-9A-Fa-f:.]+\]|[^:[\]]+):)?(?<port>\d+)$/;
+
+/**
+ * Parses `[host:]port` (`8000`, `127.0.0.1:8000`, `[::1]:8000`). Without a host, the server
+ * listens on every IPv4 interface (`0.0.0.0`), as Nameko does.
+ *
+ * @param key - the config key the value came from, for the error message.
+ * @throws ConfigurationError when the value is not an address.
+ * @example
+ * parseListenAddress("127.0.0.1:8000", "WEB_SERVER_ADDRESS"); // { host: "127.0.0.1", port: 8000 }
+ */
+export function parseListenAddress(value: unknown, key: string): ListenAddress {
+  const text = typeof value === "number" ? String(value) : value;
+  const match = typeof text === "string" ? ADDRESS.exec(text.trim()) : null;
+  const port = Number(match?.groups?.port);
+  if (match === null || !Number.isInteger(port) || port > 65_535) {
+    throw new ConfigurationError(
+      `Config key ${key} must be an address "[host:]port" such as "0.0.0.0:8000", got ${JSON.stringify(value)}`,
+    );
+  }
+  const host = (match.groups?.host ?? "0.0.0.0").replace(/^\[(.*)\]$/, "$1");
+  return { host, port };
+}
+
+/** `host:port`, with brackets around an IPv6 host. */
+export function formatListenAddress(address: ListenAddress): string {
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `${host}:${address.port}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * `enoki/redis`: the Redis dependency provider (nameko-redis for Enoki), on ioredis.
+ *
+ * ioredis is an optional peer dependency: install it (`npm install ioredis`) to use this module.
+ *
+ * @packageDocumentation
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { maskUri } from "../amqp/uri.js";
+import type { Config } from "../core/config.js";
+import type { ServiceContainer } from "../core/container.js";
+import { dependency, type Injected } from "../core/dependency.js";
+import { ConfigurationError } from "../core/errors.js";
+import type { DependencyProvider } from "../core/extension.js";
+import type { Logger } from "../core/logger.js";
+
+export type { Redis, RedisOptions } from "ioredis";
+
+/** Config key holding Redis URIs by name, as in nameko-redis. */
+export const REDIS_URIS_KEY = "REDIS_URIS";
+
+/** How long `stop` waits for Redis to answer QUIT before dropping the connection. */
+const QUIT_TIMEOUT_MS = 2_000;
+
+/**
+ * Declares a Redis client, connected to `config.REDIS_URIS[key]` (nameko-redis's config):
+ *
+ * ```yaml
+ * REDIS_URIS:
+ *   development: redis://localhost:6379/0
+ * ```
+ *
+ * Each container has one client, created when it starts and closed when it stops; every worker
+ * gets that client. Replies are strings, as with nameko-redis's `decode_responses=True` (ioredis
+ * decodes by default; use `getBuffer` and the other `...Buffer` commands for bytes).
+ *
+ * Unlike ioredis's default, a command in flight when the connection drops is not sent again
+ * after reconnecting (`autoResendUnfulfilledCommands: false`): it fails, so an `INCR` cannot
+ * apply twice. Pass `options` to change this or any other ioredis option.
+ *
+ * @param key - the name in `REDIS_URIS`. Default `development`.
+ * @example
+ * import { redis } from "enoki/redis";
+ * class Trips {
+ *   redis = redis("development");
+ *   @rpc async get(id: string) { return this.redis.get(`trip:${id}`); }
+ * }
+ */
+export function redis(key = "development", options: RedisOptions = {}): Injected<Redis> {
+  return dependency<Redis>(`redis("${key}")`, (container) => new RedisProvider(container, key, options));
+}
+
+/** Provides one ioredis client per container. */
+export class RedisProvider implements DependencyProvider<Redis> {
+  readonly name: string;
+  readonly #config: Config;
+  readonly #key: string;
+  readonly #options: RedisOptions;
+  readonly #logger: Logger;
+  #client: Redis | undefined;
+
+  constructor(container: ServiceContainer, key: string, options: RedisOptions) {
+    this.name = `redis(${key})`;
+    this.#config = container.config;
+    this.#key = key;
+    this.#options = options;
+    this.#logger = container.logger.child({ redis: key });
+  }
+
+  /** The client, between setup and stop. */
+  get client(): Redis | undefined {
+    return this.#client;
+  }
+
+  async setup(): Promise<void> {
+    const uri = redisUri(this.#config, this.#key);
+    const client = new Redis(uri, { autoResendUnfulfilledCommands: false, ...this.#options });
+    // Without a listener ioredis prints every failed reconnect to the console.
+    client.on("error", (err: Error) =>
+      this.#logger.warn({ err: err.message }, `Redis ${maskUri(uri)}: ${err.message}`),
+    );
+    this.#client = client;
+  }
+
+  get(): Redis {
+    if (this.#client === undefined) throw new Error(`${this.name} is not set up`);
+    return this.#client;
+  }
+
+  /** Closes the client: QUIT when connected (pending replies arrive first), else disconnect. */
+  async stop(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (client === undefined) return;
+    if (client.status !== "ready") {
+      client.disconnect();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+    });
+    await Promise.race([client.quit().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    client.disconnect();
+  }
+
+  async kill(): Promise<void> {
+    this.#client?.disconnect();
+    this.#client = undefined;
+  }
+}
+
+function redisUri(config: Config, key: string): string {
+  const uris = config[REDIS_URIS_KEY];
+  const uri = typeof uris === "object" && uris !== null ? (uris as Record<string, unknown>)[key] : undefined;
+  if (typeof uri !== "string" || uri === "") {
+    throw new ConfigurationError(
+      `redis("${key}") needs ${REDIS_URIS_KEY}.${key} in the config, ` +
+        `such as REDIS_URIS: { ${key}: "redis://localhost:6379/0" }`,
+    );
+  }
+  return uri;
+}

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type HttpRequest, http, runServices, service, silentLogger } from "../../../src/index.js";
+import { brokerUri, uniqueName } from "../../support/broker.js";
+import { httpBase } from "../../support/http.js";
+
+function makeSlow(name: string, path = "/slow") {
+  @service(name)
+  class Slow {
+    @http("GET", `${path}/<int:ms>`)
+    async slow(_request: HttpRequest, ms: number) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return `slept ${ms}`;
+    }
+  }
+  return Slow;
+}
+
+function start(...classes: (new () => object)[]) {
+  return runServices(classes, {
+    config: { AMQP_URI: brokerUri(), WEB_SERVER_ADDRESS: "127.0.0.1:0" },
+    logger: silentLogger,
+  });
+}
+
+async function fetchStatus(url: string): Promise<number | string> {
+  try {
+    const res = await fetch(url);
+    await res.text();
+    return res.status;
+  } catch (err) {
+    return ((err as Error).cause as { code?: string } | undefined)?.code ?? String(err);
+  }
+}
+
+test("graceful stop finishes requests in flight, refuses new ones, then closes", async () => {
+  const name = uniqueName("slow");
+  const runner = await start(makeSlow(name));
+  const base = httpBase(runner, name);
+  const inFlight = fetch(`${base}/slow/1000`).then(async (r) => [r.status, await r.text()]);
+  await sleep(200);
+  const stopped = runner.stop();
+  await sleep(100);
+  // Stopping: the server still answers, but the service takes no new work.
+  assert.equal(await fetchStatus(`${base}/slow/1`), 503);
+  assert.deepEqual(await inFlight, [200, "slept 1000"]);
+  await stopped;
+  assert.equal(await fetchStatus(`${base}/slow/1`), "ECONNREFUSED");
+});
+
+test("idle keep-alive connections do not hold up a stop", async () => {
+  const name = uniqueName("idle");
+  const runner = await start(makeSlow(name));
+  const { port } = new URL(httpBase(runner, name));
+  const agent = new (await import("node:http")).Agent({ keepAlive: true });
+  await new Promise<void>((resolve, reject) => {
+    request({ port, host: "127.0.0.1", path: "/slow/1", agent }, (res) => {
+      res.resume();
+      res.on("end", resolve);
+    })
+      .on("error", reject)
+      .end();
+  });
+  const began = Date.now();
+  await runner.stop();
+  agent.destroy();
+  assert.ok(Date.now() - began < 3000, `stop took ${Date.now() - began} ms`);
+});
+
+test("kill answers 503 to requests in flight at once", async () => {
+  const name = uniqueName("killed");
+  const runner = await start(makeSlow(name));
+  const base = httpBase(runner, name);
+  const began = Date.now();
+  const inFlight = fetch(`${base}/slow/5000`).then(async (r) => [
+    r.status,
+    ((await r.json()) as { error: string }).error,
+  ]);
+  await sleep(200);
+  await runner.kill();
+  assert.deepEqual(await inFlight, [503, "ServiceUnavailable"]);
+  assert.ok(Date.now() - began < 3000);
+});
+
+test("the shared server stays up until the last service using it stops", async () => {
+  const a = uniqueName("first");
+  const b = uniqueName("second");
+  const runner = await start(makeSlow(a, "/a"), makeSlow(b, "/b"));
+  const base = httpBase(runner, a);
+  try {
+    assert.equal(httpBase(runner, b), base);
+    await runner.container(a)?.stop();
+    assert.equal(await fetchStatus(`${base}/a/1`), 503);
+    assert.equal(await fetchStatus(`${base}/b/1`), 200);
+  } finally {
+    await runner.stop();
+  }
+  assert.equal(await fetchStatus(`${base}/b/1`), "ECONNREFUSED");
+});
