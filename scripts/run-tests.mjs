@@ -29,7 +29,8 @@ const rabbitmqctl = (...args) =>
 function removeStaleVhosts() {
   const hourAgo = Date.now() - 3600_000;
   for (const name of rabbitmqctl("list_vhosts", "name").toString().split("\n")) {
-    const match = /^enoki-test-(\d+)-\d+$/.exec(name.trim());
+    // enoki-test-<ms>-<pid> (a run) and enoki-<what>-<ms>-<hex> (a file's own vhost)
+    const match = /^enoki-[a-z0-9-]*?-(\d{13})-[0-9a-f]+$/.exec(name.trim());
     if (match && Number(match[1]) < hourAgo) rabbitmqctl("delete_vhost", name.trim());
   }
 }

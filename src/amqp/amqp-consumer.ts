@@ -5,7 +5,11 @@
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import type { Logger } from "../core/logger.js";
 import type { Consumer, ConsumerSpec, Delivery, MessageProperties } from "../transport/transport.js";
+import { settleWithin } from "../util/within.js";
 import { encodeHeaders, TABLE_ERROR } from "./field-table.js";
+
+/** How long closing a channel may take before it is given up on (its connection may be dead). */
+export const CLOSE_TIMEOUT_MS = 2000;
 
 /** A consumer owned by the AMQP transport. */
 export class AmqpConsumer implements Consumer {
@@ -91,7 +95,7 @@ export class AmqpConsumer implements Consumer {
     const channel = this.#channel;
     this.detach();
     this.#onClosed(this);
-    if (channel !== undefined) await channel.close().catch(() => undefined);
+    if (channel !== undefined) await settleWithin(channel.close(), CLOSE_TIMEOUT_MS);
   }
 
   #onMessage(channel: Channel, model: ChannelModel, msg: ConsumeMessage | null): void {

@@ -13,7 +13,8 @@ import type {
   Transport,
   TransportStatus,
 } from "../transport/transport.js";
-import { AmqpConsumer } from "./amqp-consumer.js";
+import { settleWithin, within } from "../util/within.js";
+import { AmqpConsumer, CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
 import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
 import { ConfirmPublisher } from "./confirm-publisher.js";
 import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "./uri.js";
@@ -105,7 +106,7 @@ export class AmqpTransport implements Transport {
         autoDelete: spec.autoDelete,
       });
     } finally {
-      await channel.close().catch(() => undefined);
+      await settleWithin(channel.close(), CLOSE_TIMEOUT_MS);
     }
   }
 
@@ -142,7 +143,7 @@ export class AmqpTransport implements Transport {
     this.#model = undefined;
     await Promise.all([...this.#consumers].map((c) => c.close()));
     await this.#publisher?.close();
-    if (model !== undefined) await model.close().catch(() => undefined);
+    if (model !== undefined) await closeModel(model);
     this.#setStatus("closed");
     this.#connected.reject(new ConnectionLost("The transport was closed"));
   }
@@ -202,7 +203,13 @@ export class AmqpTransport implements Transport {
     const { tls, heartbeat = 60, connectionName } = this.#options;
     const model = await amqplib.connect(
       { ...this.#address, heartbeat: this.#address.heartbeat ?? heartbeat },
-      { noDelay: true, clientProperties: { connection_name: connectionName ?? "enoki" }, ...tls },
+      {
+        noDelay: true,
+        // A broker that accepts TCP but never answers must not stall the connect loop.
+        timeout: CONNECT_TIMEOUT_MS,
+        clientProperties: { connection_name: connectionName ?? "enoki" },
+        ...tls,
+      },
     );
     model.on("error", (err: Error) => this.#logger.warn({ err: err.message }, "connection error"));
     model.on("blocked", (reason: string) => this.#logger.warn({ reason }, "broker blocked publishing"));
@@ -211,16 +218,18 @@ export class AmqpTransport implements Transport {
     try {
       this.#publisher = new ConfirmPublisher(await model.createConfirmChannel());
     } catch (err) {
-      await model.close().catch(() => undefined);
+      await closeModel(model);
       throw err;
     }
     if (this.#closing) {
-      await model.close().catch(() => undefined);
+      await closeModel(model);
       return;
     }
     this.#model = model;
     model.once("close", (err?: Error) => this.#onClose(model, err));
     await Promise.all([...this.#consumers].filter((c) => c.active).map((c) => this.#reopen(c, model)));
+    // The connection may have gone again while consumers re-opened: the next attempt takes over.
+    if (this.#model !== model) return;
     this.#setStatus("connected");
     this.#logger.info(`connected to ${this.description}`);
     this.#connected.resolve();
@@ -229,7 +238,11 @@ export class AmqpTransport implements Transport {
 
   async #reopen(consumer: AmqpConsumer, model: ChannelModel): Promise<void> {
     try {
-      await consumer.open(model);
+      await within(
+        consumer.open(model),
+        CONNECT_TIMEOUT_MS,
+        () => new Error("timed out re-opening the consumer"),
+      );
     } catch (err) {
       if (this.#model !== model) return; // the connection went again; the next one retries
       this.#logger.error(
@@ -267,6 +280,16 @@ export class AmqpTransport implements Transport {
       };
     });
   }
+}
+
+/** How long one connection attempt (or re-opening a consumer on it) may take. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Closes a connection; if the broker does not answer in time, drops the socket. */
+async function closeModel(model: ChannelModel): Promise<void> {
+  await settleWithin(model.close(), CLOSE_TIMEOUT_MS);
+  const socket = (model.connection as unknown as { stream?: { destroy?: () => void } }).stream;
+  socket?.destroy?.();
 }
 
 /** Exponential backoff with jitter, capped. */

@@ -10,6 +10,8 @@
 import type { ConfirmChannel, Message } from "amqplib";
 import { ConnectionLost, UndeliverableMessage } from "../core/errors.js";
 import type { OutgoingMessage } from "../transport/transport.js";
+import { settleWithin } from "../util/within.js";
+import { CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
 import { encodeHeaders } from "./field-table.js";
 
 interface Returnable {
@@ -80,7 +82,7 @@ export class ConfirmPublisher {
   async close(): Promise<void> {
     if (this.#closed !== undefined) return;
     this.#closed = new ConnectionLost("The publishing channel was closed");
-    await this.#channel.close().catch(() => undefined);
+    await settleWithin(this.#channel.close(), CLOSE_TIMEOUT_MS);
   }
 
   #track(exchange: string, routingKey: string, correlationId: string | undefined): Returnable {

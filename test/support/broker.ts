@@ -4,7 +4,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { after } from "node:test";
+
+const ownVhosts: string[] = [];
 
 /** The broker URI for this test run's vhost (created here when a file is run on its own). */
 const runUri: string = process.env.ENOKI_TEST_AMQP_URI ?? createVhost("enoki-test-solo").uri;
@@ -15,21 +16,26 @@ export function brokerUri(): string {
 }
 
 /**
- * A vhost of its own, deleted when the test file ends. Call it at the top level of a test file:
- * node:test runs an `after` registered inside a hook as soon as that hook ends.
+ * A vhost of its own, deleted when the test process exits: after every `after` hook has closed its
+ * connections (deleting it earlier would cut them, and they would reconnect forever).
  */
 export function createVhost(prefix = "enoki-test-iso"): { uri: string; vhost: string } {
   const vhost = `${prefix}-${Date.now()}-${randomBytes(3).toString("hex")}`;
   rabbitmqctl("add_vhost", vhost);
   rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
-  after(() => {
+  if (ownVhosts.length === 0) process.once("exit", deleteOwnVhosts);
+  ownVhosts.push(vhost);
+  return { uri: `amqp://guest:guest@localhost/${encodeURIComponent(vhost)}`, vhost };
+}
+
+function deleteOwnVhosts(): void {
+  for (const vhost of ownVhosts) {
     try {
       rabbitmqctl("delete_vhost", vhost);
     } catch {
-      // already gone
+      // already gone; scripts/run-tests.mjs sweeps leftovers older than an hour
     }
-  });
-  return { uri: `amqp://guest:guest@localhost/${encodeURIComponent(vhost)}`, vhost };
+  }
 }
 
 /** Runs rabbitmqctl and returns its output. */
