@@ -102,7 +102,7 @@ describe("responseFromResult", () => {
 
   const invalid: [string, unknown, RegExp][] = [
     ["a number", 42, /returned 42/],
-    ["a class instance", new Date(0), /returned <Date object>/],
+    ["a class instance", new Date(0), /returned <Date object at 0x[0-9a-f]+>/],
     ["an array that is not a tuple", [1, 2, 3], /not \[status, body\]/],
     ["a tuple with a headers array", [200, [], "x"], /not \[status, body\]/],
     ["a status out of range", [99, "x"], /status 99/],
