@@ -1,0 +1,20 @@
+/**
+ * Version 2 of the greeting service: the same service name, so it shares the queue of version 1
+ * and the two answer one batch of calls between them.
+ *
+ *     npx enoki run examples/hello/hello_v2.ts
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { rpc, service } from "enoki";
+
+/** Seconds each greeting takes. */
+const SLEEP_SECONDS = Number(process.env.GREETING_SLEEP ?? 5);
+
+@service("greeting_service")
+export class GreetingService {
+  @rpc
+  async hello(name: string): Promise<string> {
+    await sleep(SLEEP_SECONDS * 1000);
+    return `Hello, ${name}! (version 2)`;
+  }
+}
