@@ -9,6 +9,9 @@ import { rpc, service } from "enoki";
 
 /** Seconds each greeting takes. */
 const SLEEP_SECONDS = Number(process.env.GREETING_SLEEP ?? 5);
+if (!Number.isFinite(SLEEP_SECONDS) || SLEEP_SECONDS < 0) {
+  throw new Error(`GREETING_SLEEP must be a number of seconds, got ${process.env.GREETING_SLEEP}`);
+}
 
 @service("greeting_service")
 export class GreetingService {

@@ -32,14 +32,17 @@ export interface ShellNamespace {
 /** Builds `n` over a connected cluster. */
 export function shellNamespace(cluster: Cluster): ShellNamespace {
   const answered = new Map<string, Set<string>>();
-  return Object.freeze({
-    rpc: trackedRpc(cluster, answered),
-    config: Object.freeze({ ...cluster.config }),
-    dispatchEvent: (source: string, eventType: string, payload: unknown) =>
-      cluster.dispatchEvent(source, eventType, payload),
-    kwargs,
-    disconnect: () => cluster.close(),
-  });
+  // No prototype: completing `n.` offers n's own members, not Object's.
+  return Object.freeze(
+    Object.assign(Object.create(null) as object, {
+      rpc: trackedRpc(cluster, answered),
+      config: Object.freeze({ ...cluster.config }),
+      dispatchEvent: (source: string, eventType: string, payload: unknown) =>
+        cluster.dispatchEvent(source, eventType, payload),
+      kwargs,
+      disconnect: () => cluster.close(),
+    }),
+  );
 }
 
 type Answered = Map<string, Set<string>>;

@@ -95,6 +95,8 @@ export async function runShellScript(
     });
     server.write(`${line}\n`);
     if (evaluating && !prompted && !closed) await done;
+    // A REPL command such as `.exit` takes effect on a later turn of the event loop.
+    else await new Promise((resolve) => setImmediate(resolve));
     if (failed || closed) break;
   }
   if (incomplete && !failed) {

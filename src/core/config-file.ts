@@ -158,7 +158,8 @@ class ConfigSource {
     const problem: YAMLError | undefined = doc.errors[0] ?? doc.warnings[0];
     if (problem === undefined) return;
     const offset = problem.pos[0];
-    throw this.errorAt(offset, keyPathAt(doc.contents, offset), firstLine(problem.message), problem);
+    const inKey = problem.code === "DUPLICATE_KEY" ? "name-key" : "stop";
+    throw this.errorAt(offset, keyPathAt(doc.contents, offset, inKey), firstLine(problem.message), problem);
   }
 
   /** An error located at a node (its first line), or at the top of the file. */
@@ -438,21 +439,28 @@ function nodeAt(node: unknown, path: readonly string[]): unknown {
   return node;
 }
 
-/** The keys leading to the innermost mapping entry that contains `offset`. */
-function keyPathAt(node: unknown, offset: number, path: string[] = []): string[] {
+/**
+ * The keys leading to the innermost mapping entry whose value contains `offset`. An offset inside
+ * a key names that key only for a duplicate key: otherwise the "key" is usually text the parser
+ * misread as one (`x: \${X:{a: 1}}` reads as a mapping with key `\${X:{a`).
+ */
+function keyPathAt(node: unknown, offset: number, inKey: "name-key" | "stop", path: string[] = []): string[] {
   if (isMap(node)) {
     for (const pair of node.items) {
-      const start = rangeOf(pair.key)?.[0];
-      const end = rangeOf(pair.value)?.[2] ?? rangeOf(pair.key)?.[2];
-      if (start !== undefined && end !== undefined && offset >= start && offset <= end) {
-        return keyPathAt(pair.value, offset, [...path, keyName(pair.key)]);
+      const key = rangeOf(pair.key);
+      const value = rangeOf(pair.value);
+      if (key !== undefined && offset >= key[0] && offset < key[1]) {
+        return inKey === "name-key" ? [...path, keyName(pair.key)] : path;
+      }
+      if (key !== undefined && offset >= key[0] && offset <= (value?.[2] ?? key[2])) {
+        return keyPathAt(pair.value, offset, inKey, [...path, keyName(pair.key)]);
       }
     }
   } else if (isSeq(node)) {
     for (const [index, item] of node.items.entries()) {
       const range = rangeOf(item);
       if (range && offset >= range[0] && offset <= range[2]) {
-        return keyPathAt(item, offset, [...path, `[${index}]`]);
+        return keyPathAt(item, offset, inKey, [...path, `[${index}]`]);
       }
     }
   }
