@@ -9,6 +9,8 @@ export { AmqpTransport, type AmqpTransportOptions, type BackoffOptions } from ".
 export type { TlsOptions } from "./amqp/uri.js";
 export { maskUri } from "./amqp/uri.js";
 export { type Config, DEFAULTS } from "./core/config.js";
+export { config } from "./core/config-dependency.js";
+export { type ConfigFileOptions, type Environment, loadConfigFile, parseConfig } from "./core/config-file.js";
 export { type ContainerOptions, type ContainerState, ServiceContainer } from "./core/container.js";
 export { workerContext } from "./core/context.js";
 export { dependency, type Injected, type ProviderFactory } from "./core/dependency.js";

@@ -1,0 +1,23 @@
+/**
+ * Version 2 of the greeting service: the same service name, so it shares the queue of version 1
+ * and the two answer one batch of calls between them.
+ *
+ *     npx enoki run examples/hello/hello_v2.ts
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { rpc, service } from "enoki";
+
+/** Seconds each greeting takes. */
+const SLEEP_SECONDS = Number(process.env.GREETING_SLEEP ?? 5);
+if (!Number.isFinite(SLEEP_SECONDS) || SLEEP_SECONDS < 0) {
+  throw new Error(`GREETING_SLEEP must be a number of seconds, got ${process.env.GREETING_SLEEP}`);
+}
+
+@service("greeting_service")
+export class GreetingService {
+  @rpc
+  async hello(name: string): Promise<string> {
+    await sleep(SLEEP_SECONDS * 1000);
+    return `Hello, ${name}! (version 2)`;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `enoki run`: runs services in one process until a signal stops them (Nameko's `nameko run`).
+ */
+import { constants } from "node:os";
+import { maskUri } from "../amqp/uri.js";
+import { DEFAULTS } from "../core/config.js";
+import { ConfigurationError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { ServiceRunner } from "../core/runner.js";
+import { serviceNameOf } from "../core/service.js";
+import { CliError } from "./cli-error.js";
+import { cliLogger } from "./cli-logger.js";
+import type { Command } from "./command.js";
+import { loadServices } from "./load-services.js";
+import { parseCommand } from "./parse-command.js";
+import { resolveConfig } from "./resolve-config.js";
+
+const HELP = `Usage: enoki run <module>[:ServiceClass] [more modules] [options]
+
+Runs the services of one or more modules in one process, sharing one broker connection.
+A module is a .ts file (compiled as it loads: no build step) or a .js file; "hello" finds
+hello.ts or hello.js. Without :ServiceClass, every exported @service class runs.
+
+Options:
+  --config FILE   YAML config: Nameko's keys, \${VAR} and \${VAR:default} substitution
+  --broker URI    the broker, such as amqp://guest:guest@localhost
+  -h, --help      show this help
+
+The broker is --broker, else the AMQP_URI environment variable, else AMQP_URI in the config
+file, else amqp://guest:guest@localhost. An unreachable broker is retried with backoff.
+
+Ctrl+C (SIGINT) or SIGTERM stops gracefully: running calls finish and are answered, then
+the process exits. A second signal kills: unfinished calls go back to their queue, for
+another instance to answer.
+
+Logs go to standard error: JSON lines, or readable lines on a terminal. ENOKI_LOG_LEVEL
+(or LOGGING.level in the config) sets the level; ENOKI_LOG_FORMAT=json|pretty the format.
+
+Exit codes: 0 stopped by a signal; 1 a service failed to start or crashed; 2 bad usage,
+config or module; 130 or 143 killed by a second SIGINT or SIGTERM.
+
+Examples:
+  enoki run examples/hello/hello.ts
+  enoki run hello:GreetingService --config config.yml
+`;
+
+/** `enoki run`. */
+export const runCommand: Command = {
+  help: HELP,
+  async run(args) {
+    const { flags, positionals } = parseCommand("run", args, ["config", "broker"], true);
+    if (flags.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (positionals.length === 0) {
+      throw new CliError("give the module to run, such as: enoki run hello.ts (see enoki run --help)");
+    }
+    const config = await resolveConfig(flags);
+    const classes = await loadServices(positionals);
+    const logger = cliLogger(config, "info");
+    const runner = new ServiceRunner({ config, logger }).add(...classes);
+    return serve(
+      runner,
+      classes.map((cls) => serviceNameOf(cls) as string),
+      logger,
+    );
+  },
+};
+
+/**
+ * Starts the runner and resolves with the exit code once it is over: 0 after a graceful stop,
+ * 128 + the signal number after a kill, 1 if a service failed to start or crashed (2 if that was
+ * a configuration error).
+ */
+export function serve(runner: ServiceRunner, names: readonly string[], logger: Logger): Promise<number> {
+  const uri = typeof runner.config.AMQP_URI === "string" ? runner.config.AMQP_URI : DEFAULTS.AMQP_URI;
+  logger.info({ services: names, broker: maskUri(uri) }, `starting services: ${names.join(", ")}`);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    let started = false;
+    let done = false;
+    const exit = (code: number) => {
+      if (!done) resolve(code);
+      done = true;
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        logger.info({ signal }, `${signal}: stopping gracefully (send it again to kill)`);
+        runner.stop().then(
+          () => {
+            if (signals === 1) exit(0);
+          },
+          (err: Error) => {
+            logger.error({ err }, `graceful stop failed: ${err.message}`);
+            exit(1);
+          },
+        );
+        return;
+      }
+      logger.warn({ signal }, `${signal} again: killing; unfinished messages go back to their queues`);
+      void runner.kill().then(() => exit(128 + constants.signals[signal]));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    runner.start().then(
+      () => {
+        started = true;
+        logger.info({ services: names }, `running services: ${names.join(", ")}`);
+      },
+      (err: Error) => {
+        if (signals > 0) return;
+        logger.error({ err }, `could not start: ${err.message}`);
+        exit(err instanceof ConfigurationError ? 2 : 1);
+      },
+    );
+    void runner.closed.then((reason) => {
+      if (signals > 0 || !started) return;
+      if (reason !== undefined) logger.error({ err: reason }, `a service crashed: ${reason.message}`);
+      exit(reason === undefined ? 0 : 1);
+    });
+  });
+}

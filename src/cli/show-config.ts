@@ -1,0 +1,36 @@
+/**
+ * `enoki show-config`: the config after substitution, as YAML (Nameko's `nameko show-config`).
+ */
+import { stringifyConfig } from "../core/config-file.js";
+import type { Command } from "./command.js";
+import { parseCommand } from "./parse-command.js";
+import { resolveConfig } from "./resolve-config.js";
+
+const HELP = `Usage: enoki show-config [--config FILE] [--broker URI]
+
+Prints the config that enoki run and enoki shell would use, as YAML: the config file after
+\${VAR} / \${VAR:default} substitution, with AMQP_URI replaced by --broker or by the
+AMQP_URI environment variable when they are given. Defaults are not filled in.
+
+Options:
+  --config FILE   YAML config file
+  --broker URI    the broker, as for enoki run
+  -h, --help      show this help
+
+Example:
+  AMQP_URI=amqp://guest:guest@rabbit enoki show-config --config config.yml
+`;
+
+/** `enoki show-config`. */
+export const showConfigCommand: Command = {
+  help: HELP,
+  async run(args) {
+    const { flags } = parseCommand("show-config", args, ["config", "broker"]);
+    if (flags.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    process.stdout.write(stringifyConfig(await resolveConfig(flags)));
+    return 0;
+  },
+};

@@ -1,0 +1,236 @@
+/**
+ * The README, executed: every command it shows is either run here exactly as written, or named
+ * with the test that exercises it; and the article's shell session is replayed statement by
+ * statement against real instances, its printed output compared with the README's.
+ *
+ * Commands run with the broker in the AMQP_URI environment variable (a vhost of this file's own)
+ * and GREETING_SLEEP=1, so the README's 5-second greetings take 1 second here.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createVhost } from "../support/broker.js";
+import {
+  type CliProcess,
+  killAllCli,
+  loggedPid,
+  repoRoot,
+  signalGroup,
+  startCommand,
+  waitForPidExit,
+} from "../support/cli.js";
+
+after(killAllCli); // before createVhost's hook: processes go before their vhost
+const { uri } = createVhost("enoki-test-readme");
+const README = readFileSync(join(repoRoot, "README.md"), "utf8");
+const SLEEP_FACTOR = 5; // the README's greetings take 5 s, these take 1 s
+
+interface Block {
+  readonly section: string;
+  readonly lang: string;
+  readonly code: string;
+}
+
+function readmeBlocks(): Block[] {
+  const blocks: Block[] = [];
+  let section = "";
+  const pattern = /^## (.+)$|^```(\w*)\n([\s\S]*?)^```$/gm;
+  for (const match of README.matchAll(pattern)) {
+    if (match[1] !== undefined) section = match[1];
+    else blocks.push({ section, lang: match[2] ?? "", code: match[3] ?? "" });
+  }
+  return blocks;
+}
+
+/** Commands: every line of the sh blocks, and inline code that starts like a command. */
+function readmeCommands(): { shown: string[]; inline: string[] } {
+  const shown = readmeBlocks()
+    .filter((b) => b.lang === "sh")
+    .flatMap((b) => b.code.split("\n"))
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  const outside = README.replace(/^```[\s\S]*?^```$/gm, "");
+  const inline = [...outside.matchAll(/`((?:enoki|npx|npm|node) [^`]+|enoki)`/g)].map((m) => m[1] as string);
+  return { shown: [...new Set(shown)], inline: [...new Set(inline)] };
+}
+
+/** Commands this file runs exactly as the README writes them. */
+const RUN_HERE = new Set([
+  "npx enoki run examples/hello/hello.ts",
+  "npx enoki shell",
+  "npx enoki run examples/hello/hello_v2.ts",
+  "node dist/cli/main.js run examples/hello/hello.ts",
+  "MAX_WORKERS=2 npx enoki show-config --config examples/hello/config.yml",
+]);
+
+/** The other commands, with the file that exercises them and a string that shows it does. */
+const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>> = {
+  "npm ci": { file: ".ci/run", evidence: "\nnpm ci" },
+  "npm test": { file: ".ci/run", evidence: "\nnpm test" },
+  "enoki run": { file: "test/examples/hello.test.ts", evidence: 'startCli(["run", module' },
+  "enoki run hello.ts": { file: "test/integration/cli/run.test.ts", evidence: "/pair.ts`" },
+  "enoki run hello": { file: "test/integration/cli/run.test.ts", evidence: "/single:" },
+  "enoki show-config": {
+    file: "test/integration/cli/show-config.test.ts",
+    evidence: 'runCli(["show-config"',
+  },
+  "enoki shell < script.js": {
+    file: "test/integration/cli/shell.test.ts",
+    evidence: "{ input: `${lines.join",
+  },
+  "enoki --help": { file: "test/integration/cli/cli-errors.test.ts", evidence: 'runCli(["--help"])' },
+  "enoki <command> --help": {
+    file: "test/integration/cli/cli-errors.test.ts",
+    evidence: 'runCli(["run", "--help"])',
+  },
+};
+
+test("every command in the README is run here or by a named test", () => {
+  const { shown, inline } = readmeCommands();
+  assert.ok(shown.includes("npm ci") && shown.includes("npm test"), "the quick start lost its commands");
+  for (const command of [...shown, ...inline]) {
+    if (RUN_HERE.has(command)) continue;
+    const elsewhere = RUN_ELSEWHERE[command];
+    assert.ok(elsewhere !== undefined, `README command not covered by any test: ${command}`);
+    const source = readFileSync(join(repoRoot, elsewhere.file), "utf8");
+    assert.ok(source.includes(elsewhere.evidence), `${elsewhere.file} no longer runs ${command}`);
+  }
+  for (const command of RUN_HERE)
+    assert.ok(shown.includes(command), `not in the README any more: ${command}`);
+  for (const command of Object.keys(RUN_ELSEWHERE)) {
+    assert.ok([...shown, ...inline].includes(command), `not in the README any more: ${command}`);
+  }
+});
+
+/** Starts a README command line as written: `VAR=value` prefixes, then the program. */
+function startReadmeCommand(line: string, { broker = true } = {}): CliProcess {
+  assert.ok(RUN_HERE.has(line), `not a README command run here: ${line}`);
+  const words = line.split(" ");
+  const assignments = Object.fromEntries(
+    words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split("=", 2) as [string, string]),
+  );
+  const [program, ...args] = words.filter((w) => !/^[A-Z_]+=/.test(w));
+  return startCommand(program as string, args, {
+    env: { ...(broker ? { AMQP_URI: uri } : {}), GREETING_SLEEP: "1", ...assignments },
+    // npx under a terminal: a process group of its own, signalled as a whole, as by Ctrl+C.
+    detached: program === "npx",
+  });
+}
+
+/** A README instance, once its service consumes; `pid` is Enoki's own process, under npx. */
+async function startInstance(line: string): Promise<{ cli: CliProcess; pid: number }> {
+  const cli = startReadmeCommand(line);
+  const running = await cli.waitForLog(/"running services: greeting_service"/);
+  return { cli, pid: loggedPid(running) };
+}
+
+/** Ctrl+C in the instance's terminal, then wait for Enoki to exit. */
+async function pressCtrlC(instance: { cli: CliProcess; pid: number }): Promise<void> {
+  signalGroup(instance.cli.child.pid!, "SIGINT");
+  await waitForPidExit(instance.pid);
+}
+
+test("show-config prints what the README shows", async () => {
+  const tour = readmeBlocks().filter((b) => b.section === "A tour of the API");
+  const yaml = tour.find((b) => b.lang === "yaml");
+  const cli = startReadmeCommand("MAX_WORKERS=2 npx enoki show-config --config examples/hello/config.yml", {
+    broker: false,
+  });
+  await cli.exited;
+  assert.equal(cli.stdout(), yaml?.code);
+});
+
+/** A shell session block: the statements to type, and what the REPL prints. */
+function session(block: Block): { input: string[]; output: string[] } {
+  const input: string[] = [];
+  const output: string[] = [];
+  for (const line of block.code.trimEnd().split("\n")) {
+    if (line.startsWith("> ")) input.push(line.slice(2));
+    else if (line.startsWith("...")) input.push(line.replace(/^\.\.\. ?/, ""));
+    else output.push(line);
+  }
+  return { input, output };
+}
+
+/** Compares a block's printed lines with the README's, timings scaled and versions set aside. */
+function assertSameOutput(actual: string[], expected: string[], what: string): void {
+  const timing = /answered in (\d+) s$/;
+  const normalize = (line: string) => line.replace(timing, "answered in N s").replace(" (version 2)", "");
+  assert.deepEqual(actual.map(normalize), expected.map(normalize), what);
+  actual.forEach((line, i) => {
+    const seconds = Number(timing.exec(line)?.[1]);
+    const readmeSeconds = Number(timing.exec(expected[i] ?? "")?.[1]);
+    if (!Number.isNaN(readmeSeconds)) {
+      assert.ok(
+        Math.abs(seconds - readmeSeconds / SLEEP_FACTOR) <= 1,
+        `${what}: "${line}", README: "${expected[i]}"`,
+      );
+    }
+  });
+}
+
+test("the quick start and the article's session, replayed as the README writes them", async () => {
+  const blocks = readmeBlocks().filter((b) => b.lang === "js" && b.code.startsWith("> "));
+  const quickStart = blocks.filter((b) => b.section === "Quick start");
+  const firstHour = blocks.filter((b) => b.section === "The first hour (the article's session)");
+  assert.equal(firstHour.length, 4, "the scenario below follows the README's four session blocks");
+
+  const first = await startInstance("npx enoki run examples/hello/hello.ts");
+  const shell = startReadmeCommand("npx enoki shell");
+  let printed = 0;
+  const type = async (block: Block, what: string): Promise<string[]> => {
+    const { input, output } = session(block);
+    const marker = `-- end of ${what} --`;
+    for (const line of input) shell.write(`${line}\n`);
+    shell.write(`"${marker}"\n`);
+    const deadline = Date.now() + 30_000;
+    while (!shell.stdout().includes(`'${marker}'\n`)) {
+      assert.ok(shell.child.exitCode === null, `the shell exited: ${shell.stderr()}`);
+      assert.ok(
+        Date.now() < deadline,
+        `${what} did not finish; stdout:\n${shell.stdout()}\nstderr:\n${shell.stderr()}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lines = shell.stdout().slice(printed).split("\n").slice(0, -2); // drop the marker line
+    printed = shell.stdout().length;
+    assertSameOutput(lines, output, what);
+    return lines;
+  };
+
+  for (const block of quickStart) await type(block, "the quick start");
+  await type(firstHour[0]!, "one instance");
+
+  const second = await startInstance("npx enoki run examples/hello/hello.ts");
+  await type(firstHour[1]!, "two instances");
+
+  await pressCtrlC(second);
+  const v2 = await startInstance("npx enoki run examples/hello/hello_v2.ts");
+  const mixed = await type(firstHour[2]!, "versions 1 and 2");
+  assert.ok(
+    mixed.some((line) => line.includes("(version 2)")),
+    mixed.join("\n"),
+  );
+  assert.ok(
+    mixed.some((line) => /'Hello, \d!'/.test(line)),
+    mixed.join("\n"),
+  );
+
+  await pressCtrlC(first);
+  const restarted = await startInstance("node dist/cli/main.js run examples/hello/hello.ts");
+  const killed = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    restarted.cli.child.kill("SIGINT"); // Ctrl+C twice, in the middle of the batch
+    await restarted.cli.waitForLog(/stopping gracefully/);
+    restarted.cli.child.kill("SIGINT");
+    return restarted.cli.exited;
+  })();
+  await type(firstHour[3]!, "Ctrl+C twice");
+  assert.deepEqual(await killed, { code: 130, signal: null });
+
+  shell.child.stdin?.end();
+  assert.deepEqual(await shell.exited, { code: 0, signal: null });
+  assert.equal(shell.stderr().match(/Uncaught/), null, shell.stderr());
+  await pressCtrlC(v2);
+});
