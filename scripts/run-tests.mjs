@@ -23,7 +23,8 @@ if (files.length === 0) {
 }
 
 const vhost = `enoki-test-${Date.now()}-${process.pid}`;
-const rabbitmqctl = (...args) => execFileSync("rabbitmqctl", ["-q", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+const rabbitmqctl = (...args) =>
+  execFileSync("rabbitmqctl", ["-q", ...args], { stdio: ["ignore", "pipe", "inherit"] });
 
 function removeStaleVhosts() {
   const hourAgo = Date.now() - 3600_000;

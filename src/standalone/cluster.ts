@@ -69,7 +69,11 @@ export class Cluster implements AsyncDisposable {
     const exchange = rpcExchange(settings.rpcExchange);
     this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
     this.#caller = new RpcCaller(transport, this.#listener, exchange.name, serializer);
-    this.#events = new EventPublisher(transport, serializer, logger, options.unroutableEvents ?? "warn");
+    this.#events = new EventPublisher(transport, serializer, logger, {
+      onUnroutable: options.unroutableEvents ?? "warn",
+      declareExchanges: settings.declareEventExchanges,
+      autoDeleteExchanges: settings.autoDeleteEventExchanges,
+    });
     this.#timeoutMs = options.timeoutMs ?? settings.rpcTimeoutMs;
     this.#headers = seedHeaders(options.contextData ?? {}, settings.parentCallsTracked);
     this.rpc = clusterRpc(

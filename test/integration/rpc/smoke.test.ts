@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, kwargs, MethodNotFound, RemoteError, rpc, runServices, service, silentLogger, UnknownService } from "../../../src/index.js";
 import type { Cluster, ServiceRunner } from "../../../src/index.js";
+import {
+  connect,
+  kwargs,
+  MethodNotFound,
+  RemoteError,
+  rpc,
+  runServices,
+  service,
+  silentLogger,
+  UnknownService,
+} from "../../../src/index.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
 
 const name = uniqueName("greeting");
@@ -36,7 +46,10 @@ test("calls a method", async () => {
 });
 
 test("remote errors", async () => {
-  await assert.rejects(cluster.rpc[name]!.fail!(), (e: unknown) => e instanceof RemoteError && e.excType === "TypeError");
+  await assert.rejects(
+    cluster.rpc[name]!.fail!(),
+    (e: unknown) => e instanceof RemoteError && e.excType === "TypeError",
+  );
   await assert.rejects(cluster.rpc[name]!.nope!(), MethodNotFound);
   await assert.rejects(cluster.rpc[uniqueName("ghost")]!.x!(), UnknownService);
 });
