@@ -72,8 +72,8 @@ test("publisher → topic exchange → @consume, with context headers merged as 
     "declared with kombu's defaults",
   );
 
-  await cluster.service(producer).send({ id: 1 }, "order.created");
-  await cluster.service(producer).send({ id: 2 }, "invoice.created"); // not bound
+  await cluster.service<Producer>(producer).send({ id: 1 }, "order.created");
+  await cluster.service<Producer>(producer).send({ id: 2 }, "invoice.created"); // not bound
   await waitFor(() => received.length === 1, "the order");
   const [{ body, ctx }] = received as [Received];
   assert.deepEqual(body, { id: 1 });
@@ -132,11 +132,11 @@ test("publisher to the default exchange, and mandatory publishing of an unroutab
     }
   }
   await run(DirectProducer, DirectConsumer);
-  await cluster.service(producer).send(["a", 1]);
+  await cluster.service<DirectProducer>(producer).send(["a", 1]);
   await waitFor(() => received.length === 1, "the message");
   assert.deepEqual(received, [["a", 1]]);
   await assert.rejects(
-    cluster.service(producer).lost(),
+    cluster.service<DirectProducer>(producer).lost(),
     (err: unknown) => err instanceof RemoteError && err.excType === "UndeliverableMessage",
   );
 });
