@@ -113,7 +113,13 @@ export class AmqpTransport implements Transport {
   async consume(spec: ConsumerSpec): Promise<Consumer> {
     const consumer = new AmqpConsumer(spec, this.#logger, (c) => this.#consumers.delete(c));
     const model = await this.#model_();
-    await consumer.open(model);
+    try {
+      await consumer.open(model);
+    } catch (err) {
+      // A consumer that never started must not linger and retry on its own.
+      await consumer.close();
+      throw err;
+    }
     this.#consumers.add(consumer);
     return consumer;
   }

@@ -97,8 +97,10 @@ export class Cluster implements AsyncDisposable {
 
   /**
    * Dispatches an event as if `source` had, like Nameko's standalone `event_dispatcher`: no
-   * context headers. The source's event exchange is declared first, so this works before any
-   * handler has ever run.
+   * context headers. Unlike Nameko's, the source's event exchange is declared first (unless
+   * config `DECLARE_EVENT_EXCHANGES` is false), so this works before any handler has ever run,
+   * and an event that no queue receives is logged as a warning (or thrown, with
+   * `unroutableEvents: "throw"`) instead of vanishing.
    * @example await cluster.dispatchEvent("airports_service", "airport_created", { id: "x" });
    */
   async dispatchEvent(source: string, eventType: string, payload: unknown): Promise<void> {
@@ -162,7 +164,14 @@ export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   const uri = options.uri ?? (options.config?.AMQP_URI as string | undefined) ?? DEFAULTS.AMQP_URI;
   const transport =
     options.transport ?? new AmqpTransport({ uri, logger, connectionName: "enoki standalone" });
-  const cluster = new Cluster(transport, options.transport === undefined, options, logger);
+  let cluster: Cluster;
+  try {
+    cluster = new Cluster(transport, options.transport === undefined, options, logger);
+  } catch (err) {
+    // A bad config must not leave the connection we opened running (it keeps the process alive).
+    if (options.transport === undefined) await transport.close();
+    throw err;
+  }
   try {
     await transport.ready();
     await cluster.start();

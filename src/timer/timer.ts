@@ -55,7 +55,6 @@ export class TimerEntrypoint implements Entrypoint {
   #pending: NodeJS.Timeout | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
 
   constructor(container: ServiceContainer, method: string, interval: number, eager: boolean) {
     this.#container = container;
@@ -66,7 +65,8 @@ export class TimerEntrypoint implements Entrypoint {
   }
 
   async start(): Promise<void> {
-    this.#loop = this.#run();
+    // Crash-only: a loop that fails (it should not) takes the container down, visibly.
+    void this.#run().catch((err: Error) => this.#container.crash(err));
   }
 
   /** Cancels the next tick; a running tick finishes in the container's drain. */
@@ -76,11 +76,6 @@ export class TimerEntrypoint implements Entrypoint {
 
   async kill(): Promise<void> {
     this.#cancel();
-  }
-
-  /** Resolves when the tick loop has ended (after stop, once a running tick has finished). */
-  get done(): Promise<void> {
-    return this.#loop ?? Promise.resolve();
   }
 
   async #run(): Promise<void> {

@@ -11,6 +11,12 @@ import { createVhost } from "../support/broker.js";
 import { listBroker, type Row } from "../support/queues.js";
 import { assertMatches, loadFixture, type MessageFixture } from "./event-wire.js";
 
+let runner: ServiceRunner;
+// Registered before createVhost's own `after`, so connections close before the vhost goes.
+after(async () => {
+  await runner?.stop();
+});
+
 // The fixture's service and source names, as they are, in a vhost of this file's own.
 const { uri, vhost } = createVhost("enoki-test-bindings-contract");
 
@@ -40,12 +46,8 @@ class Listener {
   on_singleton(_payload: unknown) {}
 }
 
-let runner: ServiceRunner;
 before(async () => {
   runner = await runServices([Listener], { config: { AMQP_URI: uri }, logger: silentLogger });
-});
-after(async () => {
-  await runner?.stop();
 });
 
 /** Rows of a listing, with the fixture's columns, in a stable order. */

@@ -28,6 +28,16 @@ import {
   withExamples,
 } from "./event-wire.js";
 
+let runner: ServiceRunner;
+let cluster: Cluster;
+let tap: Tap | undefined;
+// Registered before createVhost's own `after`, so connections close before the vhost goes.
+after(async () => {
+  await tap?.close();
+  await cluster?.close();
+  await runner?.stop();
+});
+
 // Fixture names ("alpha", "capture-custom") are used as they are, in a vhost of this file's own.
 const { uri } = createVhost("enoki-test-events-contract");
 const alphaEvents = { name: "alpha.events", type: "topic", durable: true, autoDelete: false } as const;
@@ -59,17 +69,9 @@ const CONTEXT = {
   nested: { a: [1, 2] },
 };
 
-let runner: ServiceRunner;
-let cluster: Cluster;
-let tap: Tap | undefined;
 before(async () => {
   runner = await runServices([Alpha], { config: { AMQP_URI: uri }, logger: silentLogger });
   cluster = await connect({ uri, logger: silentLogger });
-});
-after(async () => {
-  await tap?.close();
-  await cluster?.close();
-  await runner?.stop();
 });
 
 test("event_service_dispatcher: an event dispatched inside a worker", async () => {
