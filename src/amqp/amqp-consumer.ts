@@ -53,6 +53,7 @@ export class AmqpConsumer implements Consumer {
     this.#channel = channel;
     const { queue, bindings, prefetch } = this.spec;
     for (const { exchange } of bindings) {
+      if (exchange.declare === false) continue;
       await channel.assertExchange(exchange.name, exchange.type, {
         durable: exchange.durable,
         autoDelete: exchange.autoDelete,

@@ -10,6 +10,8 @@ export interface ExchangeSpec {
   readonly type: "topic" | "direct" | "fanout" | "headers";
   readonly durable: boolean;
   readonly autoDelete: boolean;
+  /** Whether consumers and publishers declare it (default true); `false` expects it to exist. */
+  readonly declare?: boolean;
 }
 
 /** A queue declaration. */
