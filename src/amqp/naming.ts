@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ExchangeSpec, QueueSpec } from "../transport/transport.js";
+import { setOwn } from "../util/set-own.js";
 
 /** Default RPC exchange (config `rpc_exchange`). */
 export const DEFAULT_RPC_EXCHANGE = "nameko-rpc";
@@ -136,7 +137,7 @@ export function contextHeaders(
   for (const key of Object.keys(data)) {
     const value = data[key];
     if (value === null || value === undefined || key === CALL_ID_STACK_KEY) continue;
-    Object.defineProperty(headers, `${HEADER_PREFIX}${key}`, { value, enumerable: true, writable: true });
+    headers[`${HEADER_PREFIX}${key}`] = value; // never "__proto__": it has the prefix
   }
   if (stack.length > 0) headers[CALL_ID_STACK_HEADER] = stack;
   return headers;
@@ -153,12 +154,7 @@ export function contextFromHeaders(
   if (headers === undefined) return data;
   for (const key of Object.keys(headers)) {
     const name = key.startsWith(HEADER_PREFIX) ? key.slice(HEADER_PREFIX.length) : key;
-    Object.defineProperty(data, name, {
-      value: headers[key],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(data, name, headers[key]);
   }
   return data;
 }

@@ -28,6 +28,8 @@ export class ReplyListener implements Extension {
   readonly #logger: Logger;
   readonly #pending = new Map<string, PendingCall>();
   #consumer: Promise<Consumer> | undefined;
+  #ready: Promise<void> | undefined;
+  #closed: Error | undefined;
 
   constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
     this.#transport = transport;
@@ -49,14 +51,21 @@ export class ReplyListener implements Extension {
 
   /** Declares the reply queue and starts consuming it (once). */
   ready(): Promise<void> {
-    this.#consumer ??= this.#transport.consume({
+    if (this.#ready !== undefined) return this.#ready;
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    this.#consumer = this.#transport.consume({
       queue: replyQueue(this.#owner, this.routingKey),
       bindings: [{ exchange: this.#exchange, routingKey: this.routingKey }],
       prefetch: 0,
       batchAcks: true,
       onMessage: (d) => this.#onReply(d),
     });
-    return this.#consumer.then(() => undefined);
+    this.#ready = this.#consumer.then(() => undefined);
+    // A failed declare is retried by the next call, rather than failing every call forever.
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
+    return this.#ready;
   }
 
   /**
@@ -88,9 +97,11 @@ export class ReplyListener implements Extension {
   }
 
   async #close(error: Error): Promise<void> {
+    this.#closed = error;
     for (const id of [...this.#pending.keys()]) this.fail(id, error);
     const consumer = this.#consumer;
     this.#consumer = undefined;
+    this.#ready = undefined;
     if (consumer !== undefined) await (await consumer.catch(() => undefined))?.close();
   }
 
