@@ -25,6 +25,7 @@ export {
   MalformedRequest,
   MethodNotFound,
   RemoteError,
+  ReplyQueueLost,
   RpcTimeout,
   ServiceError,
   UndeliverableMessage,

@@ -23,6 +23,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
   #cancelled = false;
   #closed = false;
   #pendingAck: ConsumeMessage | undefined;
+  #opened = false;
 
   /**
    * @param isLive - whether a connection is still the transport's current one. When it is not,
@@ -48,6 +49,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
   /** Opens a channel on `model`, declares the topology and starts consuming. */
   async open(model: ChannelModel): Promise<void> {
     if (!this.active) return;
+    const lost = this.#opened && this.spec.onQueueLost !== undefined && !(await this.#queueExists(model));
     const channel = await model.createChannel();
     channel.on("error", (err: Error) => this.#logger.warn({ err: err.message }, "consumer channel error"));
     channel.on("close", () => this.#onChannelClosed(channel, model));
@@ -72,6 +74,28 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
       noAck: false,
     });
     this.#tag = consumerTag;
+    this.#opened = true;
+    if (lost) {
+      this.#logger.warn(
+        "the queue was gone when consuming resumed; declared it again (what it held is lost)",
+      );
+      this.spec.onQueueLost?.();
+    }
+  }
+
+  // A passive declare fails with 404 and closes its channel: probe on a channel of its own.
+  async #queueExists(model: ChannelModel): Promise<boolean> {
+    const probe = await model.createChannel();
+    probe.on("error", () => undefined);
+    try {
+      await probe.checkQueue(this.spec.queue.name);
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 404) return false;
+      throw err;
+    } finally {
+      void settleWithin(probe.close(), CLOSE_TIMEOUT_MS);
+    }
   }
 
   /** Forgets the channel of a connection that is gone; its deliveries can no longer be settled. */
