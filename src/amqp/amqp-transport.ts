@@ -130,10 +130,26 @@ export class AmqpTransport implements Transport {
     return consumer;
   }
 
+  /**
+   * Publishes with confirms. A message whose confirm was lost with the connection is published
+   * again once reconnected (up to 3 times, as kombu's publisher retries for Nameko): it may then
+   * reach the broker twice, which at-least-once delivery allows (a second reply is dropped by its
+   * caller; a second request runs twice, like any redelivery).
+   */
   async publish(message: OutgoingMessage): Promise<void> {
-    let publisher = this.#publisher;
-    if (publisher === undefined || !publisher.open) publisher = await this.#waitForPublisher();
-    return publisher.publish(message);
+    for (let attempt = 1; ; attempt++) {
+      let publisher = this.#publisher;
+      if (publisher === undefined || !publisher.open) publisher = await this.#waitForPublisher();
+      try {
+        return await publisher.publish(message);
+      } catch (err) {
+        if (!(err instanceof ConnectionLost) || this.#closing || attempt >= PUBLISH_ATTEMPTS) throw err;
+        this.#logger.debug(
+          { exchange: message.exchange, routingKey: message.routingKey, attempt },
+          "publishing again",
+        );
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -228,12 +244,14 @@ export class AmqpTransport implements Transport {
     }
     this.#model = model;
     model.once("close", (err?: Error) => this.#onClose(model, err));
+    // Let waiting publishes (replies of work that finished while disconnected) go out first,
+    // before redelivered messages start new work.
+    this.#connected.resolve();
     await Promise.all([...this.#consumers].filter((c) => c.active).map((c) => this.#reopen(c, model)));
     // The connection may have gone again while consumers re-opened: the next attempt takes over.
     if (this.#model !== model) return;
     this.#setStatus("connected");
     this.#logger.info(`connected to ${this.description}`);
-    this.#connected.resolve();
     this.#everConnected.resolve();
   }
 
@@ -282,6 +300,9 @@ export class AmqpTransport implements Transport {
     });
   }
 }
+
+/** Publishes of one message lost with a connection before it is given up. */
+const PUBLISH_ATTEMPTS = 3;
 
 /** How long one connection attempt (or re-opening a consumer on it) may take. */
 const CONNECT_TIMEOUT_MS = 10_000;

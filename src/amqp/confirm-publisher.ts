@@ -53,7 +53,7 @@ export class ConfirmPublisher {
       const onConfirm = (err: unknown) => {
         if (returnable !== undefined)
           this.#untrack(exchange, routingKey, properties.correlationId, returnable);
-        if (err) reject(this.#closed ?? new Error("The broker refused the message (basic.nack)"));
+        if (err) reject(confirmError(err, this.#closed));
         else if (returnable?.returned) reject(new UndeliverableMessage(exchange, routingKey));
         else resolve();
       };
@@ -112,4 +112,15 @@ export class ConfirmPublisher {
 
 function returnKey(exchange: string, routingKey: string, correlationId: string | undefined): string {
   return `${exchange}\u0000${routingKey}\u0000${correlationId ?? ""}`;
+}
+
+// amqplib fails a confirm with "message nacked" for a basic.nack, and with "channel closed" when
+// the channel (or its connection) went first: only the latter is worth publishing again.
+function confirmError(err: unknown, closed: Error | undefined): Error {
+  if (err instanceof Error && err.message === "message nacked") {
+    return new Error("The broker refused the message (basic.nack)");
+  }
+  return (
+    closed ?? new ConnectionLost("The channel closed before the broker confirmed the message", { cause: err })
+  );
 }

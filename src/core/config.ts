@@ -24,6 +24,8 @@ export interface Config {
   PREFETCH_COUNT?: number;
   /** Default RPC call timeout in seconds; 0 waits forever. Default 30. */
   RPC_TIMEOUT?: number;
+  /** Warn when the event loop was blocked this long, in seconds. Default 1. */
+  EVENT_LOOP_LAG_WARNING?: number;
   /** `false`: never declare `<service>.events` exchanges, expect them to exist. Default true. */
   DECLARE_EVENT_EXCHANGES?: boolean;
   /** Declare `<service>.events` exchanges auto-delete. Default false. */
@@ -41,6 +43,7 @@ export const DEFAULTS = {
   serializer: "json",
   HEARTBEAT: 60,
   RPC_TIMEOUT: 30,
+  EVENT_LOOP_LAG_WARNING: 1,
 } as const;
 
 /** The settings a container runs with, validated. */

@@ -9,6 +9,7 @@ import type { Transport } from "../transport/transport.js";
 import { type Config, DEFAULTS, nonNegativeNumber } from "./config.js";
 import { ServiceContainer } from "./container.js";
 import { ConfigurationError } from "./errors.js";
+import { monitorEventLoop } from "./event-loop-monitor.js";
 import type { PhaseTimeouts } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type ServiceClass, serviceNameOf } from "./service.js";
@@ -40,6 +41,7 @@ export class ServiceRunner implements AsyncDisposable {
   readonly #shared = new Map<string, unknown>();
   #transport: Transport | undefined;
   #health: HealthServer | undefined;
+  #stopMonitor: (() => void) | undefined;
   #resolveClosed!: (reason: Error | undefined) => void;
   #started = false;
 
@@ -101,6 +103,12 @@ export class ServiceRunner implements AsyncDisposable {
     if (this.#started) throw new Error("The runner has already started");
     this.#started = true;
     this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger);
+    this.#stopMonitor = monitorEventLoop({
+      warnAfterMs:
+        nonNegativeNumber(this.config, "EVENT_LOOP_LAG_WARNING", DEFAULTS.EVENT_LOOP_LAG_WARNING) * 1000,
+      heartbeatSeconds: nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
+      logger: this.logger,
+    });
     const transport = this.#options.transport ?? this.#connect();
     this.#transport = transport;
     await transport.ready();
@@ -161,6 +169,7 @@ export class ServiceRunner implements AsyncDisposable {
   }
 
   async #release(): Promise<void> {
+    this.#stopMonitor?.();
     await this.#health?.close();
     if (this.#options.transport === undefined) await this.#transport?.close();
   }
