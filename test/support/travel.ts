@@ -3,6 +3,7 @@
  * its config.yml, ports picked by the system, and a Redis key prefix of the test's own.
  */
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer } from "node:net";
 import { Redis } from "ioredis";
 import { type CliProcess, startCli } from "./cli.js";
 
@@ -68,4 +69,16 @@ export async function deleteKeys(prefix: string): Promise<number> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** A TCP port that nothing listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
