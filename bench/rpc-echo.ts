@@ -8,6 +8,7 @@
  * <= 1.3x raw. Compare ratios from one run only: the machine is shared and noisy.
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { connect, silentLogger } from "enoki";
 import { type EchoClient, rawClient } from "./raw-client.js";
@@ -23,6 +24,15 @@ interface Sample {
   p99: number;
   serverCpuPer10k: number;
   clientCpuPer10k: number;
+  brokerCpuPer10k: number;
+}
+
+// The broker's CPU time (utime + stime of the Erlang VM), so the report shows what each side costs
+// RabbitMQ: on 2 cores, every CPU-second the framework or its wire format spends is the broker's.
+const brokerPid = execFileSync("pgrep", ["-f", "beam.smp"]).toString().trim().split("\n")[0];
+function brokerCpu(): number {
+  const fields = readFileSync(`/proc/${brokerPid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const vhost = `enoki-bench-${Date.now()}`;
@@ -76,7 +86,9 @@ async function measure(client: EchoClient, server: ChildProcess, inFlight: numbe
   const calls = CALLS[inFlight] ?? 5000;
   const cpuBefore = process.cpuUsage();
   const serverBefore = await serverCpu(server);
+  const brokerBefore = brokerCpu();
   const { seconds, latencies } = await drive(client, inFlight, calls);
+  const brokerAfter = brokerCpu();
   const cpu = process.cpuUsage(cpuBefore);
   const serverAfter = await serverCpu(server);
   latencies.sort((a, b) => a - b);
@@ -86,6 +98,7 @@ async function measure(client: EchoClient, server: ChildProcess, inFlight: numbe
     p99: (latencies[Math.floor(calls * 0.99)] ?? 0) * 1000,
     serverCpuPer10k: ((serverAfter - serverBefore) * 10_000) / calls,
     clientCpuPer10k: (((cpu.user + cpu.system) / 1e6) * 10_000) / calls,
+    brokerCpuPer10k: ((brokerAfter - brokerBefore) * 10_000) / calls,
   };
 }
 
@@ -127,13 +140,13 @@ function report(results: Record<string, Record<number, Sample[]>>) {
   const pick = (name: string, level: number, key: keyof Sample) =>
     median((results[name]?.[level] ?? []).map((s) => s[key]));
   const rows = [
-    "| in flight | system | calls/s | p50 µs | p99 µs | server CPU-s/10k | client CPU-s/10k |",
-    "|---|---|---|---|---|---|---|",
+    "| in flight | system | calls/s | p50 µs | p99 µs | CPU-s per 10k calls: server | client | broker |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const level of LEVELS) {
     for (const name of ["raw", "enoki"]) {
       rows.push(
-        `| ${level} | ${name} | ${pick(name, level, "rate").toFixed(0)} | ${pick(name, level, "p50").toFixed(0)} | ${pick(name, level, "p99").toFixed(0)} | ${pick(name, level, "serverCpuPer10k").toFixed(2)} | ${pick(name, level, "clientCpuPer10k").toFixed(2)} |`,
+        `| ${level} | ${name} | ${pick(name, level, "rate").toFixed(0)} | ${pick(name, level, "p50").toFixed(0)} | ${pick(name, level, "p99").toFixed(0)} | ${pick(name, level, "serverCpuPer10k").toFixed(2)} | ${pick(name, level, "clientCpuPer10k").toFixed(2)} | ${pick(name, level, "brokerCpuPer10k").toFixed(2)} |`,
       );
     }
   }

@@ -25,6 +25,7 @@ export {
   MalformedRequest,
   MethodNotFound,
   RemoteError,
+  ReplyQueueLost,
   RpcTimeout,
   ServiceError,
   UndeliverableMessage,
@@ -37,6 +38,10 @@ export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./c
 export { type RunnerOptions, runServices, ServiceRunner } from "./core/runner.js";
 export { isServiceClass, type ServiceClass, service, serviceNameOf } from "./core/service.js";
 export { type ContextData, WorkerContext } from "./core/worker-context.js";
+export { type EventDispatcherOptions, eventDispatcher } from "./events/event-dispatcher.js";
+export { type EventHandlerOptions, eventHandler } from "./events/event-handler.js";
+export type { UnroutableEventPolicy } from "./events/event-publisher.js";
+export type { Dispatch, EventHandlerMethod, EventMap, EventPayload, EventType } from "./events/types.js";
 export {
   HEALTH_ADDRESS_KEY,
   HealthServer,
@@ -58,6 +63,15 @@ export {
 } from "./http/response.js";
 export type { RouteParams } from "./http/rule.js";
 export type { HttpServer } from "./http/server.js";
+export { type ConsumeOptions, type ConsumeSource, consume } from "./messaging/consume.js";
+export type { ExchangeOptions, QueueOptions } from "./messaging/declarations.js";
+export {
+  type Publish,
+  type PublisherOptions,
+  type PublishOptions,
+  publisher,
+} from "./messaging/publisher.js";
+export { REQUEUE_INITIAL_DELAY_MS, REQUEUE_MAX_DELAY_MS } from "./messaging/requeue-backoff.js";
 export { type Kwargs, kwargs } from "./rpc/kwargs.js";
 export { type RpcOptions, rpc } from "./rpc/rpc.js";
 export { rpcProxy } from "./rpc/rpc-proxy.js";
@@ -73,6 +87,7 @@ export type {
 } from "./rpc/types.js";
 export { type RemoteErrorClass, registerRemoteError, type WireError } from "./serialization/wire-error.js";
 export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
+export { type TimerOptions, timer } from "./timer/timer.js";
 export { type CreateTransportOptions, createTransport } from "./transport/create-transport.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
 export { MemoryTransport, type MemoryTransportOptions } from "./transport/memory/memory-transport.js";

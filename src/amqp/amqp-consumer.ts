@@ -4,15 +4,16 @@
  */
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import type { Logger } from "../core/logger.js";
-import type { Consumer, ConsumerSpec, Delivery, MessageProperties } from "../transport/transport.js";
+import type { Consumer, ConsumerSpec } from "../transport/transport.js";
 import { settleWithin } from "../util/within.js";
-import { encodeHeaders, TABLE_ERROR } from "./field-table.js";
+import { AmqpDelivery, type DeliverySettler, type Settlement } from "./amqp-delivery.js";
+import { encodeHeaders } from "./field-table.js";
 
 /** How long closing a channel may take before it is given up on (its connection may be dead). */
 export const CLOSE_TIMEOUT_MS = 2000;
 
 /** A consumer owned by the AMQP transport. */
-export class AmqpConsumer implements Consumer {
+export class AmqpConsumer implements Consumer, DeliverySettler {
   readonly spec: ConsumerSpec;
   readonly #logger: Logger;
   readonly #onClosed: (consumer: AmqpConsumer) => void;
@@ -22,6 +23,7 @@ export class AmqpConsumer implements Consumer {
   #cancelled = false;
   #closed = false;
   #pendingAck: ConsumeMessage | undefined;
+  #opened = false;
 
   /**
    * @param isLive - whether a connection is still the transport's current one. When it is not,
@@ -47,12 +49,14 @@ export class AmqpConsumer implements Consumer {
   /** Opens a channel on `model`, declares the topology and starts consuming. */
   async open(model: ChannelModel): Promise<void> {
     if (!this.active) return;
+    const lost = this.#opened && this.spec.onQueueLost !== undefined && !(await this.#queueExists(model));
     const channel = await model.createChannel();
     channel.on("error", (err: Error) => this.#logger.warn({ err: err.message }, "consumer channel error"));
     channel.on("close", () => this.#onChannelClosed(channel, model));
     this.#channel = channel;
     const { queue, bindings, prefetch } = this.spec;
     for (const { exchange } of bindings) {
+      if (exchange.declare === false) continue;
       await channel.assertExchange(exchange.name, exchange.type, {
         durable: exchange.durable,
         autoDelete: exchange.autoDelete,
@@ -70,6 +74,28 @@ export class AmqpConsumer implements Consumer {
       noAck: false,
     });
     this.#tag = consumerTag;
+    this.#opened = true;
+    if (lost) {
+      this.#logger.warn(
+        "the queue was gone when consuming resumed; declared it again (what it held is lost)",
+      );
+      this.spec.onQueueLost?.();
+    }
+  }
+
+  // A passive declare fails with 404 and closes its channel: probe on a channel of its own.
+  async #queueExists(model: ChannelModel): Promise<boolean> {
+    const probe = await model.createChannel();
+    probe.on("error", () => undefined);
+    try {
+      await probe.checkQueue(this.spec.queue.name);
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 404) return false;
+      throw err;
+    } finally {
+      void settleWithin(probe.close(), CLOSE_TIMEOUT_MS);
+    }
   }
 
   /** Forgets the channel of a connection that is gone; its deliveries can no longer be settled. */
@@ -105,34 +131,19 @@ export class AmqpConsumer implements Consumer {
       this.#reopen(channel, model);
       return;
     }
-    this.spec.onMessage(this.#delivery(channel, msg));
+    this.spec.onMessage(new AmqpDelivery(this, channel, msg));
   }
 
-  #delivery(channel: Channel, msg: ConsumeMessage): Delivery {
-    const headers = (msg.properties.headers ?? {}) as Record<string, unknown> & { [TABLE_ERROR]?: string };
-    const properties = { ...(msg.properties as MessageProperties), headers };
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      // A delivery from a channel that has closed was requeued by the broker already.
-      if (this.#channel !== channel) return;
-      try {
-        fn();
-      } catch (err) {
-        this.#logger.debug({ err: (err as Error).message }, "could not settle a delivery");
-      }
-    };
-    return {
-      body: msg.content,
-      exchange: msg.fields.exchange,
-      routingKey: msg.fields.routingKey,
-      redelivered: msg.fields.redelivered,
-      properties,
-      headerError: headers[TABLE_ERROR],
-      ack: () => settle(() => (this.spec.batchAcks ? this.#batchAck(channel, msg) : channel.ack(msg))),
-      reject: (requeue) => settle(() => channel.reject(msg, requeue)),
-    };
+  /** Settles a delivery on its own channel; one from a closed channel was requeued already. */
+  settle(channel: Channel, msg: ConsumeMessage, how: Settlement): void {
+    if (this.#channel !== channel) return;
+    try {
+      if (how !== "ack") channel.reject(msg, how === "requeue");
+      else if (this.spec.batchAcks) this.#batchAck(channel, msg);
+      else channel.ack(msg);
+    } catch (err) {
+      this.#logger.debug({ err: (err as Error).message }, "could not settle a delivery");
+    }
   }
 
   // Acks of in-order consumers go out once per event-loop turn, as one `multiple` ack.

@@ -97,6 +97,7 @@ export class AmqpTransport implements Transport {
   }
 
   async declareExchange(spec: ExchangeSpec): Promise<void> {
+    if (spec.declare === false) return;
     const model = await this.#model_();
     const channel = await model.createChannel();
     channel.on("error", () => undefined);

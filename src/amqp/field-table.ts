@@ -14,6 +14,8 @@
  * can be rejected instead of killing the connection.
  */
 
+import { setOwn } from "../util/set-own.js";
+
 /** Set on a decoded table whose remainder could not be read. */
 export const TABLE_ERROR = Symbol.for("enoki.fieldTableError");
 
@@ -30,7 +32,7 @@ export function encodeHeaders(headers: Readonly<Record<string, unknown>>): Recor
       (err as Error).message = `Header ${JSON.stringify(key)}: ${(err as Error).message}`;
       throw err;
     }
-    if (value !== undefined) defineKey(out, key, value);
+    if (value !== undefined) setOwn(out, key, value);
   }
   return out;
 }
@@ -89,7 +91,7 @@ export function decodeFieldTable(slice: Buffer): Record<string, unknown> {
       offset += keyLength;
       const [value, next] = decodeValue(slice, offset);
       offset = next;
-      defineKey(table, key, value);
+      setOwn(table, key, value);
     }
   } catch (err) {
     Object.defineProperty(table, TABLE_ERROR, { value: (err as Error).message, enumerable: false });
@@ -172,12 +174,4 @@ function int64(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(value)
     : value;
-}
-
-function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }

@@ -2,7 +2,9 @@
  * The Nameko wire contract in one place: every exchange, queue, routing key, header name and
  * flag that Enoki puts on the broker. Golden tests on `shared/fixtures/nameko-wire` freeze it.
  */
+import { randomUUID } from "node:crypto";
 import type { ExchangeSpec, QueueSpec } from "../transport/transport.js";
+import { setOwn } from "../util/set-own.js";
 
 /** Default RPC exchange (config `rpc_exchange`). */
 export const DEFAULT_RPC_EXCHANGE = "nameko-rpc";
@@ -63,9 +65,14 @@ export function standaloneCallId(uuid: string): string {
   return `${STANDALONE_PROXY}.call.${uuid}`;
 }
 
-/** A source service's event exchange: `<service>.events`, topic, durable. */
-export function eventExchange(source: string, autoDelete = false): ExchangeSpec {
-  return { name: `${source}.events`, type: "topic", durable: true, autoDelete };
+/**
+ * A source service's event exchange: `<service>.events`, topic, durable. `autoDelete` follows
+ * config `AUTO_DELETE_EVENT_EXCHANGES`; `declare: false` (config `DECLARE_EVENT_EXCHANGES: false`)
+ * expects it to exist already.
+ */
+export function eventExchange(source: string, autoDelete = false, declare = true): ExchangeSpec {
+  const spec: ExchangeSpec = { name: `${source}.events`, type: "topic", durable: true, autoDelete };
+  return declare ? spec : { ...spec, declare: false };
 }
 
 /** How an event handler shares events (Nameko's `handler_type`). */
@@ -85,6 +92,39 @@ export function eventQueueName(
   return handlerType === "broadcast" ? `${pool}-${broadcastId}` : pool;
 }
 
+/** Where an event handler's queue comes from: its handler type, names and delivery options. */
+export interface EventQueueOptions {
+  readonly handlerType: HandlerType;
+  readonly source: string;
+  readonly eventType: string;
+  readonly service: string;
+  readonly method: string;
+  readonly reliableDelivery: boolean;
+  /** Required for broadcast handlers. */
+  readonly broadcastId?: string | undefined;
+}
+
+/**
+ * An event handler's queue with Nameko's flags: durable; auto-delete unless delivery is
+ * reliable; exclusive for broadcast handlers without reliable delivery (an exclusive queue is
+ * deleted with its connection whatever auto-delete says, so reliable broadcast queues are not).
+ * No arguments. RabbitMQ reports exclusive queues as not durable.
+ */
+export function eventQueue(options: EventQueueOptions): QueueSpec {
+  const { handlerType, source, eventType, service, method, reliableDelivery, broadcastId } = options;
+  return {
+    name: eventQueueName(handlerType, source, eventType, service, method, broadcastId),
+    durable: true,
+    exclusive: handlerType === "broadcast" && !reliableDelivery,
+    autoDelete: !reliableDelivery,
+  };
+}
+
+/** Nameko's default broadcast identifier: `uuid4().hex`, 32 hex characters without dashes. */
+export function defaultBroadcastId(): string {
+  return randomUUID().replaceAll("-", "");
+}
+
 /**
  * The `nameko.*` headers for context data and a call id stack. Entries whose value is null or
  * undefined are left out, as Nameko does; the stack goes last.
@@ -97,7 +137,7 @@ export function contextHeaders(
   for (const key of Object.keys(data)) {
     const value = data[key];
     if (value === null || value === undefined || key === CALL_ID_STACK_KEY) continue;
-    Object.defineProperty(headers, `${HEADER_PREFIX}${key}`, { value, enumerable: true, writable: true });
+    headers[`${HEADER_PREFIX}${key}`] = value; // never "__proto__": it has the prefix
   }
   if (stack.length > 0) headers[CALL_ID_STACK_HEADER] = stack;
   return headers;
@@ -114,12 +154,7 @@ export function contextFromHeaders(
   if (headers === undefined) return data;
   for (const key of Object.keys(headers)) {
     const name = key.startsWith(HEADER_PREFIX) ? key.slice(HEADER_PREFIX.length) : key;
-    Object.defineProperty(data, name, {
-      value: headers[key],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(data, name, headers[key]);
   }
   return data;
 }

@@ -24,6 +24,10 @@ export interface Config {
   PREFETCH_COUNT?: number;
   /** Default RPC call timeout in seconds; 0 waits forever. Default 30. */
   RPC_TIMEOUT?: number;
+  /** `false`: never declare `<service>.events` exchanges, expect them to exist. Default true. */
+  DECLARE_EVENT_EXCHANGES?: boolean;
+  /** Declare `<service>.events` exchanges auto-delete. Default false. */
+  AUTO_DELETE_EVENT_EXCHANGES?: boolean;
   [key: string]: unknown;
 }
 
@@ -47,6 +51,10 @@ export interface ContainerSettings {
   readonly rpcExchange: string;
   readonly serializer: string;
   readonly rpcTimeoutMs: number;
+  /** Config `DECLARE_EVENT_EXCHANGES` (Nameko skips declaring only when it is exactly false). */
+  readonly declareEventExchanges: boolean;
+  /** Config `AUTO_DELETE_EVENT_EXCHANGES`. */
+  readonly autoDeleteEventExchanges: boolean;
 }
 
 /** Reads and validates the container settings of a config. */
@@ -60,7 +68,18 @@ export function containerSettings(config: Config): ContainerSettings {
     rpcExchange: nonEmptyString(config, "rpc_exchange", DEFAULTS.rpc_exchange),
     serializer: nonEmptyString(config, "serializer", DEFAULTS.serializer),
     rpcTimeoutMs: Math.round(nonNegativeNumber(config, "RPC_TIMEOUT", DEFAULTS.RPC_TIMEOUT) * 1000),
+    declareEventExchanges: optionalBoolean(config, "DECLARE_EVENT_EXCHANGES", true),
+    autoDeleteEventExchanges: optionalBoolean(config, "AUTO_DELETE_EVENT_EXCHANGES", false),
   };
+}
+
+/** Reads an optional boolean key (absent or null gives `fallback`). */
+export function optionalBoolean(config: Config, key: string, fallback: boolean): boolean {
+  const value = config[key] ?? fallback;
+  if (typeof value !== "boolean") {
+    throw new ConfigurationError(`Config key ${key} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** Reads an optional non-negative integer key. */

@@ -104,6 +104,18 @@ export class ConnectionLost extends Error {
   }
 }
 
+/**
+ * The caller's reply queue disappeared (deleted, or expired after more than 5 minutes without a
+ * connection) while calls waited on it: their replies are lost. Nameko 3's
+ * `ReplyQueueExpiredWithPendingReplies`.
+ */
+export class ReplyQueueLost extends Error {
+  constructor(queue: string, pending: number) {
+    super(`Reply queue ${queue} was lost while ${pending} call(s) waited on it; their replies are lost`);
+    this.name = "ReplyQueueLost";
+  }
+}
+
 /** The container is being killed; the work was abandoned and its message requeued. */
 export class ContainerBeingKilled extends Error {
   constructor(message = "Container is being killed") {

@@ -13,31 +13,50 @@ import type { Transport } from "../transport/transport.js";
 /** What to do with an event that no queue is bound to receive. */
 export type UnroutableEventPolicy = "warn" | "throw";
 
+/** Options of an {@link EventPublisher}. */
+export interface EventPublisherOptions {
+  /** An event no queue receives: log a warning (default) or throw `UndeliverableMessage`. */
+  readonly onUnroutable?: UnroutableEventPolicy;
+  /** Config `DECLARE_EVENT_EXCHANGES`: `false` publishes without declaring. Default true. */
+  readonly declareExchanges?: boolean;
+  /** Config `AUTO_DELETE_EVENT_EXCHANGES`. Default false. */
+  readonly autoDeleteExchanges?: boolean;
+}
+
 /** Publishes events of any source service, declaring each event exchange once. */
 export class EventPublisher {
   readonly #transport: Transport;
   readonly #serializer: Serializer;
   readonly #logger: Logger;
   readonly #onUnroutable: UnroutableEventPolicy;
+  readonly #declareExchanges: boolean;
+  readonly #autoDeleteExchanges: boolean;
   readonly #declared = new Map<string, Promise<void>>();
 
   constructor(
     transport: Transport,
     serializer: Serializer,
     logger: Logger,
-    onUnroutable: UnroutableEventPolicy,
+    options: EventPublisherOptions = {},
   ) {
     this.#transport = transport;
     this.#serializer = serializer;
     this.#logger = logger;
-    this.#onUnroutable = onUnroutable;
+    this.#onUnroutable = options.onUnroutable ?? "warn";
+    this.#declareExchanges = options.declareExchanges ?? true;
+    this.#autoDeleteExchanges = options.autoDeleteExchanges ?? false;
   }
 
-  /** Declares `<source>.events` (durable topic), so publishing never fails for want of it. */
+  /**
+   * Declares `<source>.events` (durable topic), so publishing never fails for want of it; a no-op
+   * when exchanges are not to be declared.
+   */
   declare(source: string): Promise<void> {
     let declared = this.#declared.get(source);
     if (declared === undefined) {
-      declared = this.#transport.declareExchange(eventExchange(source));
+      declared = this.#transport.declareExchange(
+        eventExchange(source, this.#autoDeleteExchanges, this.#declareExchanges),
+      );
       declared.catch(() => this.#declared.delete(source));
       this.#declared.set(source, declared);
     }

@@ -55,7 +55,7 @@ export class RpcCaller {
           priority: 0,
           correlationId,
           replyTo: this.#listener.routingKey,
-          headers: { ...request.headers },
+          headers: request.headers as Record<string, unknown>,
         },
       })
       .catch((err: Error) => {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { replyQueue } from "../amqp/naming.js";
-import { ConnectionLost, RpcTimeout } from "../core/errors.js";
+import { ConnectionLost, ReplyQueueLost, RpcTimeout } from "../core/errors.js";
 import type { Extension } from "../core/extension.js";
 import type { Logger } from "../core/logger.js";
 import { type Serializer, serializerForContentType } from "../serialization/json.js";
@@ -28,6 +28,9 @@ export class ReplyListener implements Extension {
   readonly #logger: Logger;
   readonly #pending = new Map<string, PendingCall>();
   #consumer: Promise<Consumer> | undefined;
+  #ready: Promise<void> | undefined;
+  readonly #queueName: string;
+  #closed: Error | undefined;
 
   constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
     this.#transport = transport;
@@ -35,7 +38,8 @@ export class ReplyListener implements Extension {
     this.#exchange = exchange;
     this.#logger = logger;
     this.routingKey = randomUUID();
-    this.name = `reply listener rpc.reply-${owner}-${this.routingKey}`;
+    this.#queueName = replyQueue(owner, this.routingKey).name;
+    this.name = `reply listener ${this.#queueName}`;
   }
 
   /** Calls waiting for a reply. */
@@ -49,14 +53,23 @@ export class ReplyListener implements Extension {
 
   /** Declares the reply queue and starts consuming it (once). */
   ready(): Promise<void> {
-    this.#consumer ??= this.#transport.consume({
+    if (this.#ready !== undefined) return this.#ready;
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    this.#consumer = this.#transport.consume({
       queue: replyQueue(this.#owner, this.routingKey),
+
       bindings: [{ exchange: this.#exchange, routingKey: this.routingKey }],
       prefetch: 0,
       batchAcks: true,
       onMessage: (d) => this.#onReply(d),
+      onQueueLost: () => this.#failAll(new ReplyQueueLost(this.#queueName, this.#pending.size)),
     });
-    return this.#consumer.then(() => undefined);
+    this.#ready = this.#consumer.then(() => undefined);
+    // A failed declare is retried by the next call, rather than failing every call forever.
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
+    return this.#ready;
   }
 
   /**
@@ -88,10 +101,16 @@ export class ReplyListener implements Extension {
   }
 
   async #close(error: Error): Promise<void> {
-    for (const id of [...this.#pending.keys()]) this.fail(id, error);
+    this.#closed = error;
+    this.#failAll(error);
     const consumer = this.#consumer;
     this.#consumer = undefined;
+    this.#ready = undefined;
     if (consumer !== undefined) await (await consumer.catch(() => undefined))?.close();
+  }
+
+  #failAll(error: Error): void {
+    for (const id of [...this.#pending.keys()]) this.fail(id, error);
   }
 
   #take(correlationId: string): PendingCall | undefined {

@@ -10,6 +10,7 @@ import {
   ServiceError,
   UnserializableValueError,
 } from "../core/errors.js";
+import { setOwn } from "../util/set-own.js";
 
 /** The error dict of an RPC reply. */
 export interface WireError {
@@ -118,13 +119,13 @@ export function safeForSerialization(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(safeForSerialization);
   if (value instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of value) defineKey(out, pythonKey(k), safeForSerialization(v));
+    for (const [k, v] of value) setOwn(out, pythonKey(k), safeForSerialization(v));
     return out;
   }
   if (value instanceof Set) return [...value].map(safeForSerialization);
   if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) defineKey(out, k, safeForSerialization(v));
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, safeForSerialization(v));
     return out;
   }
   return pythonScalarStr(value);
@@ -143,9 +144,4 @@ function pythonScalarStr(value: unknown): string {
     return describeValue(value);
   }
   return String(value);
-}
-
-// Keys come from remote payloads: define them, never assign, so "__proto__" stays a plain key.
-function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

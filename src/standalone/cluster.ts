@@ -75,7 +75,11 @@ export class Cluster implements AsyncDisposable {
     const exchange = rpcExchange(settings.rpcExchange);
     this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
     this.#caller = new RpcCaller(transport, this.#listener, exchange.name, serializer);
-    this.#events = new EventPublisher(transport, serializer, logger, options.unroutableEvents ?? "warn");
+    this.#events = new EventPublisher(transport, serializer, logger, {
+      onUnroutable: options.unroutableEvents ?? "warn",
+      declareExchanges: settings.declareEventExchanges,
+      autoDeleteExchanges: settings.autoDeleteEventExchanges,
+    });
     this.#timeoutMs = options.timeoutMs ?? settings.rpcTimeoutMs;
     this.#headers = seedHeaders(options.contextData ?? {}, settings.parentCallsTracked);
     this.rpc = clusterRpc(
@@ -99,8 +103,10 @@ export class Cluster implements AsyncDisposable {
 
   /**
    * Dispatches an event as if `source` had, like Nameko's standalone `event_dispatcher`: no
-   * context headers. The source's event exchange is declared first, so this works before any
-   * handler has ever run.
+   * context headers. Unlike Nameko's, the source's event exchange is declared first (unless
+   * config `DECLARE_EVENT_EXCHANGES` is false), so this works before any handler has ever run,
+   * and an event that no queue receives is logged as a warning (or thrown, with
+   * `unroutableEvents: "throw"`) instead of vanishing.
    * @example await cluster.dispatchEvent("airports_service", "airport_created", { id: "x" });
    */
   async dispatchEvent(source: string, eventType: string, payload: unknown): Promise<void> {
@@ -165,7 +171,14 @@ export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   const { memoryBroker } = options;
   const transport =
     options.transport ?? createTransport(uri, { logger, connectionName: "enoki standalone", memoryBroker });
-  const cluster = new Cluster(transport, options.transport === undefined, options, logger);
+  let cluster: Cluster;
+  try {
+    cluster = new Cluster(transport, options.transport === undefined, options, logger);
+  } catch (err) {
+    // A bad config must not leave the connection we opened running (it keeps the process alive).
+    if (options.transport === undefined) await transport.close();
+    throw err;
+  }
   try {
     await transport.ready();
     await cluster.start();

@@ -10,6 +10,8 @@ export interface ExchangeSpec {
   readonly type: "topic" | "direct" | "fanout" | "headers";
   readonly durable: boolean;
   readonly autoDelete: boolean;
+  /** Whether consumers and publishers declare it (default true); `false` expects it to exist. */
+  readonly declare?: boolean;
 }
 
 /** A queue declaration. */
@@ -80,6 +82,11 @@ export interface ConsumerSpec {
   onMessage(delivery: Delivery): void;
   /** Called if consuming cannot resume after a reconnect (for example, the topology conflicts). */
   onFailure?(error: Error): void;
+  /**
+   * Called when, on resuming after a reconnect (or a cancel by the broker), the queue was gone
+   * (deleted, or expired while disconnected) and had to be declared anew: whatever it held is lost.
+   */
+  onQueueLost?(): void;
 }
 
 /** A running consumer. */

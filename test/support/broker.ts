@@ -2,8 +2,9 @@
  * Test access to the real RabbitMQ, isolated per run (a vhost made by scripts/run-tests.mjs) or,
  * for tests that disturb connections, per file (their own vhost).
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
 
 const ownVhosts: string[] = [];
 
@@ -41,6 +42,12 @@ function deleteOwnVhosts(): void {
 /** Runs rabbitmqctl and returns its output. */
 export function rabbitmqctl(...args: string[]): string {
   return execFileSync("rabbitmqctl", ["-q", ...args], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+}
+
+/** Runs rabbitmqctl without blocking the event loop (the process under test keeps running). */
+export async function rabbitmqctlAsync(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("rabbitmqctl", ["-q", ...args]);
+  return stdout;
 }
 
 /** The vhost name of a broker URI. */

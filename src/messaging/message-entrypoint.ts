@@ -1,0 +1,188 @@
+/**
+ * The base of every entrypoint that consumes one queue and runs a worker per message
+ * (`@consume`, `@eventHandler`): Nameko's `messaging.Consumer`, with a consumer (and channel) of
+ * its own, as in Nameko 3.
+ *
+ * A message is acknowledged after its worker finishes. When the handler fails, the message is
+ * acknowledged anyway (and the error logged), or, with `requeueOnError`, held for a growing delay
+ * (see {@link RequeueBackoff}) and then rejected with requeue. A message that cannot be decoded
+ * is rejected without requeue and logged with the queue and the reason; it never reaches a
+ * worker and never comes back.
+ */
+import { contextFromHeaders } from "../amqp/naming.js";
+import type { ServiceContainer } from "../core/container.js";
+import type { Entrypoint, WorkerOutcome } from "../core/extension.js";
+import type { Logger } from "../core/logger.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/rpc-consumer.js";
+import { BodyDecodeError, serializerForContentType } from "../serialization/json.js";
+import type { BindingSpec, Consumer, Delivery, QueueSpec } from "../transport/transport.js";
+import { RequeueBackoff } from "./requeue-backoff.js";
+
+/** What a message entrypoint consumes. */
+export interface MessageTopology {
+  readonly queue: QueueSpec;
+  readonly bindings: readonly BindingSpec[];
+}
+
+/** Consumes one queue; each message runs the entrypoint's method with the decoded body. */
+export abstract class MessageEntrypoint implements Entrypoint {
+  abstract readonly name: string;
+  readonly method: string;
+  readonly expected: readonly Function[] = [];
+  protected readonly container: ServiceContainer;
+  readonly #requeueOnError: boolean;
+  readonly #backoff = new RequeueBackoff();
+  readonly #maxBodyBytes: number;
+  readonly #unsettled = new Set<Delivery>();
+  readonly #held = new Map<Delivery, NodeJS.Timeout>();
+  #settledAll: (() => void) | undefined;
+  #topology: MessageTopology | undefined;
+  #consumer: Consumer | undefined;
+  #logger: Logger;
+  #stopping = false;
+
+  constructor(container: ServiceContainer, method: string, requeueOnError: boolean) {
+    this.container = container;
+    this.method = method;
+    this.#requeueOnError = requeueOnError;
+    this.#logger = container.logger;
+    const limit = container.config.MAX_MESSAGE_BYTES;
+    this.#maxBodyBytes = typeof limit === "number" ? limit : DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  /** The queue and bindings to consume. Called once, at setup; may throw a configuration error. */
+  protected abstract topology(): MessageTopology;
+
+  /** The queue consumed (after setup). */
+  get queue(): QueueSpec | undefined {
+    return this.#topology?.queue;
+  }
+
+  async setup(): Promise<void> {
+    this.#topology = this.topology();
+    this.#logger = this.container.logger.child({ queue: this.#topology.queue.name });
+  }
+
+  async start(): Promise<void> {
+    const topology = this.#topology ?? this.topology();
+    this.#consumer = await this.container.transport.consume({
+      queue: topology.queue,
+      bindings: topology.bindings,
+      prefetch: this.container.settings.prefetch,
+      onMessage: (delivery) => this.#onMessage(delivery),
+      onFailure: (err) => this.container.crash(err),
+    });
+  }
+
+  /**
+   * Stops taking messages, requeues the ones held after a failure, waits for running workers to
+   * settle theirs, then closes the consumer.
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer?.cancel();
+    for (const [delivery, timer] of this.#held) {
+      clearTimeout(timer);
+      this.#settle(delivery, () => delivery.reject(true));
+    }
+    if (this.#unsettled.size > 0) await new Promise<void>((resolve) => (this.#settledAll = resolve));
+    await this.#consumer?.close();
+  }
+
+  /** Closes the consumer at once: every unsettled message goes back to the queue. */
+  async kill(): Promise<void> {
+    this.#stopping = true;
+    for (const timer of this.#held.values()) clearTimeout(timer);
+    this.#held.clear();
+    this.#unsettled.clear();
+    this.#settledAll?.();
+    await this.#consumer?.close();
+  }
+
+  #onMessage(delivery: Delivery): void {
+    let body: unknown;
+    try {
+      body = decodeMessageBody(delivery, this.#maxBodyBytes);
+    } catch (err) {
+      const queue = this.#topology?.queue.name;
+      const reason = (err as Error).message;
+      this.#logger.error(
+        { routingKey: delivery.routingKey, reason },
+        `rejected a message from queue ${queue} without requeue: ${reason}`,
+      );
+      delivery.reject(false);
+      return;
+    }
+    this.#unsettled.add(delivery);
+    const data = contextFromHeaders(delivery.properties.headers);
+    void this.container
+      .spawnWorker(this, [body], data, (_ctx, outcome) => this.#onOutcome(delivery, outcome))
+      .then((outcome) => {
+        // The container began stopping before a worker slot freed up: another instance runs it.
+        if (outcome === undefined) this.#settle(delivery, () => delivery.reject(true));
+      });
+  }
+
+  #onOutcome(delivery: Delivery, outcome: WorkerOutcome): void {
+    // A killed container settles nothing: closing the channel requeues the message.
+    if (this.container.killed) return;
+    if (outcome.ok) {
+      this.#backoff.succeeded(delivery);
+      this.#settle(delivery, () => delivery.ack());
+    } else if (!this.#requeueOnError) {
+      this.#logger.warn(
+        { routingKey: delivery.routingKey },
+        `${this.name} failed; the message is acknowledged and dropped (requeueOnError is off)`,
+      );
+      this.#settle(delivery, () => delivery.ack());
+    } else if (this.#stopping) {
+      this.#settle(delivery, () => delivery.reject(true));
+    } else {
+      this.#hold(delivery, this.#backoff.failed(delivery));
+    }
+  }
+
+  // The worker slot is free again; the message stays unacknowledged until the delay is over.
+  #hold(delivery: Delivery, delayMs: number): void {
+    this.#logger.warn(
+      { routingKey: delivery.routingKey, delayMs },
+      `${this.name} failed; the message goes back to the queue in ${delayMs} ms`,
+    );
+    const timer = setTimeout(() => {
+      this.#held.delete(delivery);
+      this.#settle(delivery, () => delivery.reject(true));
+    }, delayMs);
+    this.#held.set(delivery, timer);
+  }
+
+  #settle(delivery: Delivery, settle: () => void): void {
+    if (!this.#unsettled.delete(delivery)) return;
+    settle();
+    if (this.#unsettled.size === 0) {
+      this.#settledAll?.();
+      this.#settledAll = undefined;
+    }
+  }
+}
+
+/**
+ * Decodes a message body by its content type. Throws {@link BodyDecodeError} with the reason
+ * when the headers could not be read, the content type is missing or unknown, the body is over
+ * `maxBodyBytes` (0: no limit) or is not valid for its content type.
+ */
+export function decodeMessageBody(delivery: Delivery, maxBodyBytes: number): unknown {
+  if (delivery.headerError !== undefined) {
+    throw new BodyDecodeError(`message headers could not be decoded: ${delivery.headerError}`);
+  }
+  const { contentType } = delivery.properties;
+  if (contentType === undefined || contentType === "")
+    throw new BodyDecodeError("message has no content type");
+  const serializer = serializerForContentType(contentType);
+  if (serializer === undefined) throw new BodyDecodeError(`unsupported content type \`${contentType}\``);
+  if (maxBodyBytes > 0 && delivery.body.length > maxBodyBytes) {
+    throw new BodyDecodeError(
+      `message body of ${delivery.body.length} bytes exceeds the limit of ${maxBodyBytes}`,
+    );
+  }
+  return serializer.decode(delivery.body);
+}

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  type Cluster,
+  ConfigurationError,
+  connect,
+  eventHandler,
+  type Logger,
+  type MessageProperties,
+  runServices,
+  type ServiceClass,
+  type ServiceRunner,
+  service,
+  silentLogger,
+} from "../../../src/index.js";
+import { brokerUri, uniqueName, vhostOf } from "../../support/broker.js";
+import { captureLogger } from "../../support/logs.js";
+import { listBroker, queueState } from "../../support/queues.js";
+import { delay, waitFor } from "../../support/wait.js";
+
+const vhost = vhostOf(brokerUri());
+const runners: ServiceRunner[] = [];
+let cluster: Cluster;
+
+async function run(cls: ServiceClass, logger: Logger = silentLogger): Promise<ServiceRunner> {
+  const runner = await runServices([cls], { config: { AMQP_URI: brokerUri() }, logger });
+  runners.push(runner);
+  return runner;
+}
+
+before(async () => {
+  cluster = await connect({ uri: brokerUri(), logger: silentLogger });
+});
+after(async () => {
+  await cluster?.close();
+  await Promise.all(runners.map((r) => r.stop()));
+});
+
+function failing(name: string, source: string, requeueOnError: boolean, failures: number, calls: number[]) {
+  @service(name)
+  class Failing {
+    @eventHandler(source, "happened", { requeueOnError })
+    handle() {
+      calls.push(Date.now());
+      if (calls.length <= failures) throw new Error(`failure ${calls.length}`);
+    }
+  }
+  return Failing;
+}
+
+test("requeueOnError: a failed event comes back after 1 s, then 2 s, and is handled", async () => {
+  const source = uniqueName("src");
+  const name = uniqueName("flaky");
+  const calls: number[] = [];
+  await run(failing(name, source, true, 2, calls));
+  await cluster.dispatchEvent(source, "happened", { n: 1 });
+  await waitFor(() => calls.length === 3, "the third try", 15_000);
+  const [first, second, third] = calls as [number, number, number];
+  assert.ok(second - first >= 900, `first retry after ${second - first} ms`);
+  assert.ok(third - second >= 1800, `second retry after ${third - second} ms`);
+  await waitFor(() => queueState(vhost, `evt-${source}-happened--${name}.handle`)?.messages === 0, "the ack");
+});
+
+test("requeueOnError: a handler that always fails does not spin, and stop requeues at once", async () => {
+  const source = uniqueName("src");
+  const name = uniqueName("broken");
+  const calls: number[] = [];
+  const runner = await run(failing(name, source, true, Number.POSITIVE_INFINITY, calls));
+  await cluster.dispatchEvent(source, "happened", { n: 1 });
+  await delay(3500);
+  // Tries at about 0 s, 1 s and 3 s; Nameko would have made thousands.
+  assert.ok(calls.length >= 2 && calls.length <= 3, `${calls.length} tries in 3.5 s`);
+  const started = Date.now();
+  await runner.stop();
+  assert.ok(Date.now() - started < 2000, "stop does not wait for the 4 s delay");
+  assert.deepEqual(queueState(vhost, `evt-${source}-happened--${name}.handle`), {
+    messages: 1,
+    consumers: 0,
+  });
+});
+
+test("requeueOnError: a kill while the event is held gives it back to the queue", async () => {
+  const source = uniqueName("src");
+  const name = uniqueName("held");
+  const calls: number[] = [];
+  const runner = await run(failing(name, source, true, Number.POSITIVE_INFINITY, calls));
+  await cluster.dispatchEvent(source, "happened", { n: 1 });
+  await waitFor(() => calls.length === 1, "the first try");
+  await runner.kill();
+  await waitFor(
+    () => queueState(vhost, `evt-${source}-happened--${name}.handle`)?.consumers === 0,
+    "the consumer to go",
+  );
+  assert.equal(queueState(vhost, `evt-${source}-happened--${name}.handle`)?.messages, 1);
+});
+
+test("without requeueOnError a failed event is acknowledged, and the failure logged", async () => {
+  const source = uniqueName("src");
+  const name = uniqueName("boom");
+  const calls: number[] = [];
+  const logger = captureLogger();
+  await run(failing(name, source, false, Number.POSITIVE_INFINITY, calls), logger);
+  await cluster.dispatchEvent(source, "happened", { n: 1 });
+  await waitFor(() => calls.length === 1, "the try");
+  const queue = `evt-${source}-happened--${name}.handle`;
+  await waitFor(() => queueState(vhost, queue)?.messages === 0, "the ack");
+  await delay(300);
+  assert.equal(calls.length, 1);
+  assert.ok(logger.lines.some((l) => l.level === "error" && l.msg === "error in worker"));
+  assert.ok(
+    logger.lines.some(
+      (l) => l.level === "warn" && l.fields.queue === queue && /acknowledged and dropped/.test(l.msg),
+    ),
+  );
+});
+
+test("undecodable events are rejected without requeue, logged with the queue and reason", async () => {
+  const source = uniqueName("src");
+  const name = uniqueName("strict");
+  const seen: unknown[] = [];
+  @service(name)
+  class Strict {
+    @eventHandler(source, "happened")
+    handle(payload: unknown) {
+      seen.push(payload);
+    }
+  }
+  const logger = captureLogger();
+  await run(Strict, logger);
+  const queue = `evt-${source}-happened--${name}.handle`;
+  const publish = (body: string, properties: MessageProperties) =>
+    cluster.transport.publish({
+      exchange: `${source}.events`,
+      routingKey: "happened",
+      body: Buffer.from(body),
+      properties,
+    });
+  await publish('{"a": 1}', { headers: {} });
+  await publish('{"a": 1}', { contentType: "text/plain", headers: {} });
+  await publish("{not json", { contentType: "application/json", contentEncoding: "utf-8", headers: {} });
+  await publish('"ok"', { contentType: "application/json", contentEncoding: "utf-8", headers: {} });
+  await waitFor(() => seen.length === 1, "the good event");
+  await waitFor(
+    () => logger.lines.filter((l) => /rejected a message/.test(l.msg)).length === 3,
+    "3 rejections",
+  );
+  assert.deepEqual(seen, ["ok"]);
+  const reasons = logger.lines.filter((l) => /rejected a message/.test(l.msg)).map((l) => l.fields.reason);
+  assert.deepEqual(reasons.slice(0, 2), [
+    "message has no content type",
+    "unsupported content type `text/plain`",
+  ]);
+  assert.match(String(reasons[2]), /^Invalid JSON/);
+  for (const line of logger.lines.filter((l) => /rejected a message/.test(l.msg))) {
+    assert.equal(line.fields.queue, queue);
+    assert.ok(line.msg.includes(queue));
+  }
+  await delay(300);
+  assert.equal(queueState(vhost, queue)?.messages, 0);
+});
+
+test("a broadcast handler with the default identifier cannot have reliable delivery", async () => {
+  const name = uniqueName("bad_bcast");
+  @service(name)
+  class BadBroadcast {
+    @eventHandler(uniqueName("src"), "happened", { handlerType: "broadcast" })
+    handle() {}
+  }
+  await assert.rejects(
+    runServices([BadBroadcast], { config: { AMQP_URI: brokerUri() }, logger: silentLogger }),
+    (err: unknown) =>
+      err instanceof ConfigurationError &&
+      err.message.includes(`eventHandler ${name}.handle`) &&
+      err.message.includes("reliableDelivery"),
+  );
+});
+
+test("a broadcast handler with a stable identifier keeps a reliable, shared-nothing queue", async () => {
+  const source = uniqueName("src");
+  const name = uniqueName("stable_bcast");
+  @service(name)
+  class StableBroadcast {
+    @eventHandler(source, "happened", { handlerType: "broadcast", broadcastIdentifier: () => "host-1" })
+    handle() {}
+  }
+  await run(StableBroadcast);
+  const queue = listBroker("queues", vhost, ["name", "durable", "auto_delete", "exclusive"]).find(
+    (q) => q.name === `evt-${source}-happened--${name}.handle-host-1`,
+  );
+  assert.deepEqual(queue, {
+    name: `evt-${source}-happened--${name}.handle-host-1`,
+    durable: true,
+    auto_delete: false,
+    exclusive: false,
+  });
+});
