@@ -1,17 +1,24 @@
 /**
- * The airports service: airport names in Redis, by generated id.
+ * The airports service: airport names in Redis, by generated id. It announces every new airport
+ * with an `airport_created` event (trips_service keeps the ids it hears of).
  *
  *     npx enoki run examples/travel/airports.ts --config examples/travel/config.yml
  */
-import { config, rpc, service } from "enoki";
+import { config, eventDispatcher, rpc, service } from "enoki";
 import { redis } from "enoki/redis";
 import { InvalidArgument, NotFound, requireText } from "./errors.js";
 import { newId, storageKey, type TravelConfig } from "./storage.js";
+
+/** The events airports_service dispatches, by type: what handlers receive. */
+export type AirportEvents = {
+  airport_created: { id: string; name: string };
+};
 
 @service("airports_service")
 export class AirportsService {
   redis = redis("development");
   config = config<TravelConfig>();
+  dispatch = eventDispatcher<AirportEvents>();
 
   /**
    * The name of an airport.
@@ -25,12 +32,13 @@ export class AirportsService {
     return airport;
   }
 
-  /** Stores a new airport and returns its id. */
+  /** Stores a new airport, announces it (`airport_created`), and returns its id. */
   @rpc({ expected: [InvalidArgument] })
   async create(airport: string): Promise<string> {
     requireText(airport, "airport");
     const airportId = newId();
     await this.redis.set(storageKey(this.config, "airport", airportId), airport);
+    await this.dispatch("airport_created", { id: airportId, name: airport });
     return airportId;
   }
 }

@@ -1,12 +1,15 @@
 /**
- * The trips service: trips between two airports in Redis, by generated id. It checks with
- * airports_service that both airports exist before storing a trip.
+ * The trips service: trips between two airports in Redis, by generated id. Before storing a trip
+ * it makes sure both airports exist: it keeps the ids of the airports it has heard of (from
+ * airports_service's `airport_created` events, and from its own checks), and asks
+ * airports_service only about the others. So trips between known airports can still be booked
+ * while airports_service is down.
  *
  *     npx enoki run examples/travel/trips.ts --config examples/travel/config.yml
  */
-import { config, rpc, rpcProxy, service } from "enoki";
+import { config, eventHandler, rpc, rpcProxy, service } from "enoki";
 import { redis } from "enoki/redis";
-import type { AirportsService } from "./airports.js";
+import type { AirportEvents, AirportsService } from "./airports.js";
 import { InvalidArgument, NotFound, requireText, UnknownAirport } from "./errors.js";
 import { newId, storageKey, type TravelConfig } from "./storage.js";
 
@@ -48,12 +51,26 @@ export class TripsService {
     return tripId;
   }
 
+  /**
+   * Remembers each new airport. Airports are never deleted, so what this set holds stays true;
+   * an airport created before this handler's queue existed is learnt by `#requireAirport`.
+   */
+  @eventHandler<AirportEvents, "airport_created">("airports_service", "airport_created")
+  async airportCreated(airport: AirportEvents["airport_created"]): Promise<void> {
+    // Events come from the wire: a malformed one is refused (and logged), not stored.
+    requireText(airport?.id, "airport_created id");
+    await this.redis.sadd(storageKey(this.config, "known-airports"), airport.id);
+  }
+
   async #requireAirport(airportId: string): Promise<void> {
+    const known = storageKey(this.config, "known-airports");
+    if ((await this.redis.sismember(known, airportId)) === 1) return;
     try {
       await this.airports.get(airportId);
     } catch (err) {
       if (err instanceof NotFound) throw new UnknownAirport(`No airport ${airportId}`);
       throw err;
     }
+    await this.redis.sadd(known, airportId);
   }
 }

@@ -258,7 +258,7 @@ test("the quick start: npm run demo, then the curl sessions, as the README write
   await demo.exited;
   assert.match(demo.stderr(), /SIGINT: stopping gracefully/);
   assert.doesNotMatch(demo.stderr(), /again: killing|"level":50/, "a clean stop");
-  assert.equal(await deleteKeys(demoPrefix), 3, "two airports and a trip, under the prefix");
+  assert.equal(await deleteKeys(demoPrefix), 4, "two airports, a trip, and the airports trips_service knows");
 });
 
 /** A shell session block: the statements to type, and what the REPL prints. */

@@ -3,11 +3,14 @@
  * trips_service as three real `enoki run` processes with the example's config.yml, on a vhost and
  * a Redis key prefix of this file's own, with ports picked by the system. The article's curl
  * session over HTTP, then every bad request, each followed by proof that the gateway still
- * answers.
+ * answers; then the `airport_created` events that let trips_service book trips without asking
+ * airports_service.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
+import { connect, silentLogger } from "../../src/index.js";
 import { createVhost, uniqueName } from "../support/broker.js";
 import { killAllCli } from "../support/cli.js";
 import { deleteKeys, REDIS_URI, startTravel, type TravelProcess, travelEnv } from "../support/travel.js";
@@ -320,9 +323,43 @@ test("bad requests at the same time as good ones: each gets its own answer", asy
   });
 });
 
+const knownAirports = () => redis.smembers(`${prefix}:known-airports`);
+
+/** Waits until trips_service knows of `airportId` (the set is only written by trips_service). */
+async function waitUntilKnown(airportId: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await knownAirports()).includes(airportId)) {
+    assert.ok(Date.now() < deadline, `trips_service never learnt of ${airportId}`);
+    await sleep(50);
+  }
+}
+
+test("a malformed airport_created event is refused and logged, not stored", async () => {
+  const before = await knownAirports();
+  const cluster = await connect({ uri, logger: silentLogger });
+  try {
+    await cluster.dispatchEvent("airports_service", "airport_created", { name: "no id" });
+  } finally {
+    await cluster.close();
+  }
+  await trips?.cli.waitForLog(/airport_created id must be a non-empty string/);
+  assert.deepEqual(await knownAirports(), before);
+});
+
+test("airport_created events: trips between airports trips_service heard of are booked without airports_service", async () => {
+  // Not used in any trip: only the event can tell trips_service about it.
+  const third = await create("/airport", { airport: "third_airport" });
+  await waitUntilKnown(third);
+  airports.cli.child.kill("SIGTERM");
+  assert.deepEqual(await airports.cli.exited, { code: 0, signal: null });
+
+  const trip = await create("/trip", { airport_from: third, airport_to: first });
+  await read(`/trip/${trip}`, { trip: { from: third, to: first } });
+});
+
 test("the services stop gracefully on SIGTERM, exit 0", async () => {
   assert.ok(trips !== undefined, "trips_service was started");
-  const all = [gateway, airports, trips];
+  const all = [gateway, trips];
   for (const { cli } of all) cli.child.kill("SIGTERM");
   for (const { cli } of all) assert.deepEqual(await cli.exited, { code: 0, signal: null });
 });
