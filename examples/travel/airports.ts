@@ -38,6 +38,7 @@ export class AirportsService {
     requireText(airport, "airport");
     const airportId = newId();
     await this.redis.set(storageKey(this.config, "airport", airportId), airport);
+    // Stored first, then announced: whoever hears of the airport can read it.
     await this.dispatch("airport_created", { id: airportId, name: airport });
     return airportId;
   }
