@@ -1,16 +1,21 @@
 /**
  * The README, executed: every command it shows is either run here exactly as written, or named
- * with the test that exercises it; and the article's shell session is replayed statement by
- * statement against real instances, its printed output compared with the README's.
+ * with the test that exercises it (or, for Docker and Kubernetes, which no engine runs here, the
+ * test that checks the files they use); the quick start's demo and curl session run as written,
+ * their output compared with the README's; and the article's shell session is replayed statement
+ * by statement against real instances, its printed output compared with the README's.
  *
  * Commands run with the broker in the AMQP_URI environment variable (a vhost of this file's own)
  * and GREETING_SLEEP=1, so the README's 5-second greetings take 1 second here.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { createVhost } from "../support/broker.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { createVhost, uniqueName } from "../support/broker.js";
 import {
   type CliProcess,
   killAllCli,
@@ -20,8 +25,14 @@ import {
   startCommand,
   waitForPidExit,
 } from "../support/cli.js";
+import { deleteKeys, freePort } from "../support/travel.js";
 
-after(killAllCli); // before createVhost's hook: processes go before their vhost
+const demoPrefix = uniqueName("enoki-test-readme");
+// Before createVhost's hook: processes go before their vhost.
+after(async () => {
+  await killAllCli();
+  await deleteKeys(demoPrefix);
+});
 const { uri } = createVhost("enoki-test-readme");
 const README = readFileSync(join(repoRoot, "README.md"), "utf8");
 const SLEEP_FACTOR = 5; // the README's greetings take 5 s, these take 1 s
@@ -43,10 +54,22 @@ function readmeBlocks(): Block[] {
   return blocks;
 }
 
-/** Commands: every line of the sh blocks, and inline code that starts like a command. */
+/** The quick start's curl sessions: run here as shell scripts, each followed by its output. */
+function curlSessions(): { script: Block; output: Block }[] {
+  const blocks = readmeBlocks();
+  return blocks.flatMap((block, i) => {
+    const output = blocks[i + 1];
+    if (block.section !== "Quick start" || block.lang !== "sh" || !block.code.includes("curl ")) return [];
+    assert.ok(output?.lang === "text", `the curl block is followed by its output:\n${block.code}`);
+    return [{ script: block, output }];
+  });
+}
+
+/** Commands: every line of the sh blocks but the curl sessions, and inline code that starts like a command. */
 function readmeCommands(): { shown: string[]; inline: string[] } {
+  const sessions = new Set(curlSessions().map((s) => s.script.code));
   const shown = readmeBlocks()
-    .filter((b) => b.lang === "sh")
+    .filter((b) => b.lang === "sh" && !sessions.has(b.code))
     .flatMap((b) => b.code.split("\n"))
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("#"));
@@ -57,6 +80,7 @@ function readmeCommands(): { shown: string[]; inline: string[] } {
 
 /** Commands this file runs exactly as the README writes them. */
 const RUN_HERE = new Set([
+  "npm run demo",
   "npx enoki run examples/hello/hello.ts",
   "npx enoki shell",
   "npx enoki run examples/hello/hello_v2.ts",
@@ -84,23 +108,65 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
     file: "test/integration/cli/cli-errors.test.ts",
     evidence: 'runCli(["run", "--help"])',
   },
+  "npx enoki run examples/travel/airports.ts --config examples/travel/config.yml": {
+    file: "test/examples/travel.test.ts",
+    evidence: 'startTravel(["airports"], env)',
+  },
+  "npx enoki run examples/travel/trips.ts --config examples/travel/config.yml": {
+    file: "test/examples/travel.test.ts",
+    evidence: 'startTravel(["trips"], env)',
+  },
+  "npx enoki run examples/travel/gateway.ts --config examples/travel/config.yml": {
+    file: "test/examples/travel.test.ts",
+    evidence: 'startTravel(["gateway"], env)',
+  },
+  "node --import tsx examples/travel/web-app/server.ts": {
+    file: "test/examples/web-app.test.ts",
+    evidence: '["--import", "tsx", "examples/travel/web-app/server.ts"]',
+  },
+};
+
+/**
+ * Docker and Kubernetes commands: no engine or cluster runs here, so they are not run; the named
+ * test checks the files they use instead.
+ */
+const CHECKED_NOT_RUN: Readonly<Record<string, { file: string; evidence: string }>> = {
+  "docker compose -f examples/travel/docker-compose.yml up --build": {
+    file: "test/examples/deployment.test.ts",
+    evidence: "/docker-compose.yml`), { merge: true })",
+  },
+  "docker build -f examples/travel/Dockerfile -t enoki-travel:0.1.0 .": {
+    file: "test/examples/deployment.test.ts",
+    evidence: "const stages = dockerfileStages(read(",
+  },
+  "kubectl apply -f examples/travel/k8s/": {
+    file: "test/examples/deployment.test.ts",
+    evidence: 'readdirSync(join(repoRoot, TRAVEL, "k8s"))',
+  },
+  "kubectl port-forward service/gateway 8000:8000": {
+    file: "test/examples/deployment.test.ts",
+    evidence: "servicePort(deployment.metadata.name, webPort)",
+  },
 };
 
 test("every command in the README is run here or by a named test", () => {
   const { shown, inline } = readmeCommands();
-  assert.ok(shown.includes("npm ci") && shown.includes("npm test"), "the quick start lost its commands");
+  for (const command of ["npm ci", "npm run demo", "npm test"]) {
+    assert.ok(shown.includes(command), `the quick start lost ${command}`);
+  }
   for (const command of [...shown, ...inline]) {
     if (RUN_HERE.has(command)) continue;
-    const elsewhere = RUN_ELSEWHERE[command];
+    const elsewhere = RUN_ELSEWHERE[command] ?? CHECKED_NOT_RUN[command];
     assert.ok(elsewhere !== undefined, `README command not covered by any test: ${command}`);
     const source = readFileSync(join(repoRoot, elsewhere.file), "utf8");
-    assert.ok(source.includes(elsewhere.evidence), `${elsewhere.file} no longer runs ${command}`);
+    assert.ok(source.includes(elsewhere.evidence), `${elsewhere.file} no longer covers ${command}`);
   }
   for (const command of RUN_HERE)
     assert.ok(shown.includes(command), `not in the README any more: ${command}`);
-  for (const command of Object.keys(RUN_ELSEWHERE)) {
+  for (const command of [...Object.keys(RUN_ELSEWHERE), ...Object.keys(CHECKED_NOT_RUN)]) {
     assert.ok([...shown, ...inline].includes(command), `not in the README any more: ${command}`);
   }
+  assert.equal(curlSessions().length, 2, "the quick start's two curl sessions, run below");
 });
 
 /** Starts a README command line as written: `VAR=value` prefixes, then the program. */
@@ -141,6 +207,60 @@ test("show-config prints what the README shows", async () => {
   assert.equal(cli.stdout(), yaml?.code);
 });
 
+/** Resolves with the process's standard output once it contains `text`. */
+async function waitForOutput(cli: CliProcess, text: string, timeoutMs = 90_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cli.stdout().includes(text)) {
+    assert.ok(cli.child.exitCode === null, `exited: ${cli.stdout()}\n${cli.stderr()}`);
+    assert.ok(
+      Date.now() < deadline,
+      `no "${text}" within ${timeoutMs} ms:\n${cli.stdout()}\n${cli.stderr()}`,
+    );
+    await sleep(50);
+  }
+  return cli.stdout();
+}
+
+const ID = /[0-9a-f]{32}/g;
+
+test("the quick start: npm run demo, then the curl sessions, as the README writes them", async () => {
+  const port = await freePort();
+  // The README's port, 8000, may be taken here: the test runs everything on a free one.
+  const atPort = (text: string) => text.replaceAll("localhost:8000", `localhost:${port}`);
+  const demo = startCommand("npm", ["run", "demo"], {
+    env: { AMQP_URI: uri, REDIS_KEY_PREFIX: demoPrefix, PORT: String(port) },
+    detached: true, // a terminal's process group, signalled as a whole by Ctrl+C
+  });
+  const printed = await waitForOutput(demo, "Ctrl+C stops it.");
+  const [session, mistakes] = curlSessions();
+  assert.ok(session && mistakes);
+  assert.ok(
+    printed.includes(atPort(session.script.code)),
+    `the demo prints the README's session:\n${printed}`,
+  );
+
+  // One shell, as a user pastes the blocks into one terminal: the second uses $SECOND.
+  const marker = "--- next block ---";
+  const script = [session.script.code, `echo "${marker}"`, mistakes.script.code, 'echo "$FIRST $SECOND"'];
+  const { stdout } = await promisify(execFile)("sh", ["-c", atPort(script.join("\n"))], { cwd: repoRoot });
+  const [sessionOut = "", rest = ""] = stdout.split(`${marker}\n`);
+  const lines = rest.trimEnd().split("\n");
+  const [first, second] = (lines.pop() ?? "").split(" ");
+  const mistakesOut = `${lines.join("\n")}\n`;
+  assert.equal(sessionOut.replace(ID, "<id>"), session.output.code.replace(ID, "<id>"));
+  assert.equal(mistakesOut, mistakes.output.code);
+  assert.ok(sessionOut.includes(`{"trip":{"from":"${first}","to":"${second}"}}`), sessionOut);
+
+  // Ctrl+C: Enoki stops gracefully and exits (npm itself then ends as Ctrl+C ends it, by SIGINT).
+  const enoki = loggedPid(await demo.waitForLog(/"running services: /));
+  signalGroup(demo.child.pid!, "SIGINT");
+  await waitForPidExit(enoki);
+  await demo.exited;
+  assert.match(demo.stderr(), /SIGINT: stopping gracefully/);
+  assert.doesNotMatch(demo.stderr(), /again: killing|"level":50/, "a clean stop");
+  assert.equal(await deleteKeys(demoPrefix), 4, "two airports, a trip, and the airports trips_service knows");
+});
+
 /** A shell session block: the statements to type, and what the REPL prints. */
 function session(block: Block): { input: string[]; output: string[] } {
   const input: string[] = [];
@@ -170,9 +290,8 @@ function assertSameOutput(actual: string[], expected: string[], what: string): v
   });
 }
 
-test("the quick start and the article's session, replayed as the README writes them", async () => {
+test("the article's session, replayed as the README writes them", async () => {
   const blocks = readmeBlocks().filter((b) => b.lang === "js" && b.code.startsWith("> "));
-  const quickStart = blocks.filter((b) => b.section === "Quick start");
   const firstHour = blocks.filter((b) => b.section === "The first hour (the article's session)");
   assert.equal(firstHour.length, 4, "the scenario below follows the README's four session blocks");
 
@@ -199,7 +318,6 @@ test("the quick start and the article's session, replayed as the README writes t
     return lines;
   };
 
-  for (const block of quickStart) await type(block, "the quick start");
   await type(firstHour[0]!, "one instance");
 
   const second = await startInstance("npx enoki run examples/hello/hello.ts");
