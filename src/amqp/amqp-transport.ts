@@ -163,6 +163,8 @@ export class AmqpTransport implements Transport {
     if (model !== undefined) await closeModel(model);
     this.#setStatus("closed");
     this.#connected.reject(new ConnectionLost("The transport was closed"));
+    // A close before the first connection ends the wait for it (a runner still starting).
+    this.#everConnected.reject(new ConnectionLost("The transport was closed before it connected"));
   }
 
   async #model_(): Promise<ChannelModel> {

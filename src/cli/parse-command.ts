@@ -10,10 +10,14 @@ export interface CommonFlags {
   config?: string;
   broker?: string;
   help?: boolean;
+  /** `show-config` only: print secrets unmasked. */
+  "show-secrets"?: boolean;
 }
 
 /** Which of the common options a command accepts. */
-export type FlagName = "config" | "broker";
+export type FlagName = "config" | "broker" | "show-secrets";
+
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets"]);
 
 /** Parsed arguments of a command. */
 export interface ParsedCommand {
@@ -34,7 +38,7 @@ export function parseCommand(
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
   };
-  for (const name of accepted) options[name] = { type: "string" };
+  for (const name of accepted) options[name] = { type: BOOLEAN_FLAGS.has(name) ? "boolean" : "string" };
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
     return { flags: values as CommonFlags, positionals };

@@ -3,18 +3,22 @@
  */
 import { stringifyConfig } from "../core/config-file.js";
 import type { Command } from "./command.js";
+import { maskSecrets } from "./mask-secrets.js";
 import { parseCommand } from "./parse-command.js";
 import { resolveConfig } from "./resolve-config.js";
 
-const HELP = `Usage: enoki show-config [--config FILE] [--broker URI]
+const HELP = `Usage: enoki show-config [--config FILE] [--broker URI] [--show-secrets]
 
 Prints the config that enoki run and enoki shell would use, as YAML: the config file after
 \${VAR} / \${VAR:default} substitution, with AMQP_URI replaced by --broker or by the
-AMQP_URI environment variable when they are given. Defaults are not filled in.
+AMQP_URI environment variable when they are given. Defaults are not filled in. Passwords in
+URIs, and values of keys that name a password, passphrase, secret or token, print as ***
+unless --show-secrets is given.
 
 Options:
   --config FILE   YAML config file
   --broker URI    the broker, as for enoki run
+  --show-secrets  print passwords and tokens as they are
   -h, --help      show this help
 
 Example:
@@ -25,12 +29,15 @@ Example:
 export const showConfigCommand: Command = {
   help: HELP,
   async run(args) {
-    const { flags } = parseCommand("show-config", args, ["config", "broker"]);
+    const { flags } = parseCommand("show-config", args, ["config", "broker", "show-secrets"]);
     if (flags.help) {
       process.stdout.write(HELP);
       return 0;
     }
-    process.stdout.write(stringifyConfig(await resolveConfig(flags)));
+    const config = await resolveConfig(flags);
+    process.stdout.write(
+      stringifyConfig(flags["show-secrets"] ? config : (maskSecrets(config) as typeof config)),
+    );
     return 0;
   },
 };

@@ -24,6 +24,8 @@ export interface Config {
   PREFETCH_COUNT?: number;
   /** Default RPC call timeout in seconds; 0 waits forever. Default 30. */
   RPC_TIMEOUT?: number;
+  /** Largest message body a consumer accepts; larger ones are refused (0: no limit). Default 16 MiB. */
+  MAX_MESSAGE_BYTES?: number;
   /** Warn when the event loop was blocked this long, in seconds. Default 1. */
   EVENT_LOOP_LAG_WARNING?: number;
   /** `false`: never declare `<service>.events` exchanges, expect them to exist. Default true. */
@@ -44,6 +46,7 @@ export const DEFAULTS = {
   HEARTBEAT: 60,
   RPC_TIMEOUT: 30,
   EVENT_LOOP_LAG_WARNING: 1,
+  MAX_MESSAGE_BYTES: 16 * 1024 * 1024,
 } as const;
 
 /** The settings a container runs with, validated. */
@@ -54,6 +57,7 @@ export interface ContainerSettings {
   readonly rpcExchange: string;
   readonly serializer: string;
   readonly rpcTimeoutMs: number;
+  readonly maxMessageBytes: number;
   /** Config `DECLARE_EVENT_EXCHANGES` (Nameko skips declaring only when it is exactly false). */
   readonly declareEventExchanges: boolean;
   /** Config `AUTO_DELETE_EVENT_EXCHANGES`. */
@@ -71,6 +75,7 @@ export function containerSettings(config: Config): ContainerSettings {
     rpcExchange: nonEmptyString(config, "rpc_exchange", DEFAULTS.rpc_exchange),
     serializer: nonEmptyString(config, "serializer", DEFAULTS.serializer),
     rpcTimeoutMs: Math.round(nonNegativeNumber(config, "RPC_TIMEOUT", DEFAULTS.RPC_TIMEOUT) * 1000),
+    maxMessageBytes: nonNegativeInt(config, "MAX_MESSAGE_BYTES", DEFAULTS.MAX_MESSAGE_BYTES),
     declareEventExchanges: optionalBoolean(config, "DECLARE_EVENT_EXCHANGES", true),
     autoDeleteEventExchanges: optionalBoolean(config, "AUTO_DELETE_EVENT_EXCHANGES", false),
   };

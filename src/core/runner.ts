@@ -1,6 +1,7 @@
 /**
  * The service runner: several services in one process, sharing one broker connection.
  */
+import { tlsFromConfig } from "../amqp/tls-config.js";
 import { maskUri } from "../amqp/uri.js";
 import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
 import { createTransport } from "../transport/create-transport.js";
@@ -152,7 +153,14 @@ export class ServiceRunner implements AsyncDisposable {
     const heartbeat = nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT);
     this.logger.info({ broker: maskUri(uri) }, `connecting to ${maskUri(uri)}`);
     const memoryBroker = this.#options.memoryBroker;
-    return createTransport(uri, { heartbeat, logger: this.logger, connectionName: "enoki", memoryBroker });
+    const tls = tlsFromConfig(this.config);
+    return createTransport(uri, {
+      heartbeat,
+      logger: this.logger,
+      connectionName: "enoki",
+      memoryBroker,
+      ...(tls ? { tls } : {}),
+    });
   }
 
   // Crash-only: when one container dies, the runner takes the others down with it.

@@ -13,7 +13,6 @@ import { contextFromHeaders } from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
 import type { Entrypoint, WorkerOutcome } from "../core/extension.js";
 import type { Logger } from "../core/logger.js";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/rpc-consumer.js";
 import { BodyDecodeError, serializerForContentType } from "../serialization/json.js";
 import type { BindingSpec, Consumer, Delivery, QueueSpec } from "../transport/transport.js";
 import { RequeueBackoff } from "./requeue-backoff.js";
@@ -46,8 +45,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
     this.method = method;
     this.#requeueOnError = requeueOnError;
     this.#logger = container.logger;
-    const limit = container.config.MAX_MESSAGE_BYTES;
-    this.#maxBodyBytes = typeof limit === "number" ? limit : DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBodyBytes = container.settings.maxMessageBytes;
   }
 
   /** The queue and bindings to consume. Called once, at setup; may throw a configuration error. */

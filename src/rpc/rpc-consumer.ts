@@ -18,9 +18,6 @@ import type { Consumer, Delivery } from "../transport/transport.js";
 import { decodeRequest, replySerializer } from "./request.js";
 import type { RpcEntrypoint } from "./rpc.js";
 
-/** Default limit on request bodies (config `MAX_MESSAGE_BYTES`). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
 /** Consumes a service's RPC queue and answers every request. */
 export class RpcConsumer implements Extension {
   readonly name: string;
@@ -40,8 +37,7 @@ export class RpcConsumer implements Extension {
       throw new ConfigurationError(`Unknown serializer ${JSON.stringify(container.settings.serializer)}`);
     }
     this.#serializer = serializer;
-    const limit = container.config.MAX_MESSAGE_BYTES;
-    this.#maxBodyBytes = typeof limit === "number" ? limit : DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBodyBytes = container.settings.maxMessageBytes;
   }
 
   register(entrypoint: RpcEntrypoint): void {

@@ -10,6 +10,8 @@ import {
   STANDALONE_PROXY,
   standaloneCallId,
 } from "../amqp/naming.js";
+import { tlsFromConfig } from "../amqp/tls-config.js";
+import type { TlsOptions } from "../amqp/uri.js";
 import { type Config, containerSettings, DEFAULTS } from "../core/config.js";
 import { ConfigurationError } from "../core/errors.js";
 import { createLogger, type Logger } from "../core/logger.js";
@@ -38,6 +40,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** An event that no queue receives: log a warning (default) or throw `UndeliverableMessage`. */
   unroutableEvents?: UnroutableEventPolicy;
+  /** TLS settings for an `amqps://` broker. Default: from `config.AMQP_SSL`. */
+  tls?: TlsOptions;
   /** Use this transport (shared, or in memory) instead of opening a connection. */
   transport?: Transport;
   /**
@@ -158,6 +162,11 @@ function seedHeaders(contextData: Record<string, unknown>, tracked: number): Rec
   return contextHeaders(data, [...parentStack, standaloneCallId(randomUUID())]);
 }
 
+function tlsOption(options: ConnectOptions): { tls?: TlsOptions } {
+  const tls = options.tls ?? tlsFromConfig(options.config ?? {});
+  return tls ? { tls } : {};
+}
+
 /**
  * Connects to the cluster for calls from outside any service.
  *
@@ -170,7 +179,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   const uri = options.uri ?? (options.config?.AMQP_URI as string | undefined) ?? DEFAULTS.AMQP_URI;
   const { memoryBroker } = options;
   const transport =
-    options.transport ?? createTransport(uri, { logger, connectionName: "enoki standalone", memoryBroker });
+    options.transport ??
+    createTransport(uri, { logger, connectionName: "enoki standalone", memoryBroker, ...tlsOption(options) });
   let cluster: Cluster;
   try {
     cluster = new Cluster(transport, options.transport === undefined, options, logger);

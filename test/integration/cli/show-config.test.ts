@@ -27,7 +27,7 @@ LOGGING:
 
 test("prints the config after substitution, as YAML", async () => {
   const file = scratch.write("config.yml", CONFIG);
-  const { code, stdout, stderr } = await runCli(["show-config", "--config", file], {
+  const { code, stdout, stderr } = await runCli(["show-config", "--config", file, "--show-secrets"], {
     env: { WORKERS: "4", LEVEL: "DEBUG" },
   });
   assert.equal(code, 0, stderr);
@@ -72,4 +72,24 @@ test("shows the broker enoki run would use: --broker, else AMQP_URI from the env
   assert.equal(fromFlag.stdout, "AMQP_URI: amqp://flag-host\nmax_workers: 2\n");
   assert.equal(nothing.stdout, "{}\n");
   for (const result of [fromFile, fromEnv, fromFlag, nothing]) assert.equal(result.code, 0);
+});
+
+test("masks passwords and tokens unless --show-secrets is given", async () => {
+  const file = scratch.write(
+    "secrets.yml",
+    "AMQP_URI: amqp://guest:s3cr3t-pw@rabbit/\nREDIS_URIS:\n  development: redis://:r3d1s-pw@redis:6379/0\n" +
+      "API_TOKEN: t0k3n\nDB_PASSWORD: d8-pw\nWEB_SERVER_ADDRESS: 0.0.0.0:8000\n",
+  );
+  const masked = await runCli(["show-config", "--config", file]);
+  assert.equal(masked.code, 0, masked.stderr);
+  assert.equal(
+    masked.stdout,
+    "AMQP_URI: amqp://guest:***@rabbit/\nREDIS_URIS:\n  development: redis://:***@redis:6379/0\n" +
+      'API_TOKEN: "***"\nDB_PASSWORD: "***"\nWEB_SERVER_ADDRESS: 0.0.0.0:8000\n',
+  );
+  for (const secret of ["s3cr3t-pw", "r3d1s-pw", "t0k3n", "d8-pw"])
+    assert.ok(!masked.stdout.includes(secret), secret);
+  const shown = await runCli(["show-config", "--config", file, "--show-secrets"]);
+  for (const secret of ["s3cr3t-pw", "r3d1s-pw", "t0k3n", "d8-pw"])
+    assert.ok(shown.stdout.includes(secret), secret);
 });

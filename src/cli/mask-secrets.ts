@@ -1,0 +1,20 @@
+/**
+ * Hiding credentials in config output: `show-config` is often pasted into tickets and chats.
+ */
+import { maskUri } from "../amqp/uri.js";
+
+const URI_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*:[^/?#@]*@/i;
+const SECRET_KEY = /password|passphrase|secret|token/i;
+
+/** A copy of `value` with URI passwords and secret-looking keys replaced by `***`. */
+export function maskSecrets(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    if (SECRET_KEY.test(key)) return "***";
+    return URI_WITH_PASSWORD.test(value) ? maskUri(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((item) => maskSecrets(item, key));
+  if (typeof value === "object" && value !== null && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
+  }
+  return value;
+}
