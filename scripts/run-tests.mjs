@@ -3,6 +3,9 @@
 // not expand globs, and with no file it "passes" having run nothing). Integration tests get a
 // fresh RabbitMQ vhost for the run, deleted afterwards.
 //
+// Files named *.serial.test.ts disturb the whole broker (they restart it): they run first, one at
+// a time, before the other files run side by side.
+//
 //   npm test                      every tier
 //   npm test -- test/unit         only files under these paths
 import { execFileSync, spawn } from "node:child_process";
@@ -39,22 +42,35 @@ removeStaleVhosts();
 rabbitmqctl("add_vhost", vhost);
 rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
 
-const concurrency = process.env.ENOKI_TEST_CONCURRENCY ?? "2";
-const child = spawn(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, ...files],
-  {
-    cwd: root,
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      ENOKI_TEST_AMQP_URI: `amqp://guest:guest@localhost/${encodeURIComponent(vhost)}`,
-      ENOKI_TEST_VHOST: vhost,
-      ENOKI_LOG_LEVEL: process.env.ENOKI_LOG_LEVEL ?? "silent",
+function runTests(list, concurrency) {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, ...list],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: {
+        ...process.env,
+        ENOKI_TEST_AMQP_URI: `amqp://guest:guest@localhost/${encodeURIComponent(vhost)}`,
+        ENOKI_TEST_VHOST: vhost,
+        ENOKI_LOG_LEVEL: process.env.ENOKI_LOG_LEVEL ?? "silent",
+      },
     },
-  },
-);
-const code = await new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  );
+  return new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+}
+
+const serial = files.filter((f) => f.endsWith(".serial.test.ts"));
+const parallel = files.filter((f) => !serial.includes(f));
+let code = 0;
+if (serial.length > 0) {
+  console.log(`Broker-wide tests, one at a time: ${serial.join(", ")}`);
+  code = await runTests(serial, "1");
+}
+if (parallel.length > 0) {
+  if (serial.length > 0) console.log("\nAll other tests:");
+  code = (await runTests(parallel, process.env.ENOKI_TEST_CONCURRENCY ?? "2")) || code;
+}
 try {
   rabbitmqctl("delete_vhost", vhost);
 } catch {

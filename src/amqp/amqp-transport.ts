@@ -23,7 +23,7 @@ import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "./
 export interface BackoffOptions {
   /** First delay. Default 200 ms. */
   initialDelayMs?: number;
-  /** Longest delay. Default 10 s. */
+  /** Longest delay. Default 5 s (kombu's interval_max). */
   maxDelayMs?: number;
   /** Growth per attempt. Default 2. */
   factor?: number;
@@ -318,7 +318,7 @@ async function closeModel(model: ChannelModel): Promise<void> {
 
 /** Exponential backoff with jitter, capped. */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const { initialDelayMs = 200, maxDelayMs = 10_000, factor = 2, jitter = 0.3 } = options;
+  const { initialDelayMs = 200, maxDelayMs = 5_000, factor = 2, jitter = 0.3 } = options;
   const base = Math.min(maxDelayMs, initialDelayMs * factor ** (attempt - 1));
   const spread = base * jitter * (Math.random() * 2 - 1);
   return Math.max(0, Math.round(base + spread));
