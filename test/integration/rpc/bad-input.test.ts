@@ -44,7 +44,10 @@ class Sturdy {
 let runner: ServiceRunner;
 let cluster: Cluster;
 before(async () => {
-  runner = await runServices([Sturdy], { config: { AMQP_URI: brokerUri() }, logger: logs.logger });
+  runner = await runServices([Sturdy], {
+    config: { AMQP_URI: brokerUri(), MAX_MESSAGE_BYTES: 65_536 },
+    logger: logs.logger,
+  });
   cluster = await connect({ uri: brokerUri(), logger: silentLogger });
 });
 after(async () => {
@@ -147,6 +150,52 @@ test("headers Python writes as 64-bit integers ('L') reach the worker intact", a
   const reply = JSON.parse((await tap.next()).content.toString());
   await tap.close();
   assert.deepEqual(reply, { result: { big: 2 ** 40, small: 7 }, error: null });
+});
+
+test("header values of every AMQP type Python writes reach the worker", async () => {
+  const replyTo = randomUUID();
+  const tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
+  await pythonPublish(brokerUri(), "nameko-rpc", `${name}.context`, '{"args": [], "kwargs": {}}', {
+    content_type: "application/json",
+    reply_to: replyTo,
+    correlation_id: randomUUID(),
+    application_headers: {
+      "nameko.str": "é",
+      "nameko.int": -7,
+      "nameko.int64": -(2 ** 40),
+      "nameko.float": 0.1,
+      "nameko.bool": true,
+      "nameko.none": null,
+      "nameko.table": { nested: [1, "two", { deeper: false }] },
+      "nameko.bytes": { $bytes: "raw" },
+      "nameko.decimal": { $decimal: "1.50" },
+      "nameko.datetime": { $datetime: 1_700_000_000 },
+    },
+  });
+  const reply = JSON.parse((await tap.next()).content.toString());
+  await tap.close();
+  assert.deepEqual(reply, {
+    result: {
+      str: "é",
+      int: -7,
+      int64: -(2 ** 40),
+      float: 0.1,
+      bool: true,
+      none: null,
+      table: { nested: [1, "two", { deeper: false }] },
+      bytes: "raw",
+      decimal: 1.5,
+      datetime: "2023-11-14T22:13:20.000Z",
+    },
+    error: null,
+  });
+});
+
+test("a body over MAX_MESSAGE_BYTES gets a MalformedRequest reply", async () => {
+  const big = JSON.stringify({ args: ["x".repeat(100_000)], kwargs: {} });
+  const reply = await rawRequest(big, JSON_PROPS);
+  assert.equal(reply.error?.exc_type, "MalformedRequest");
+  assert.match(reply.error?.value ?? "", /exceeds the limit of 65536/);
 });
 
 test("the service kept running through all of it", async () => {
