@@ -125,12 +125,12 @@ test("a reply queue lost while calls wait fails them at once (their replies cann
   assert.equal(await cluster.rpc[name]!.job!(0, 0), 0);
   const replyQueue = replyQueues().find((q) => !before.includes(q));
   assert.ok(replyQueue);
-  const call = cluster.rpc[name]!.job!(1, 1000);
+  const call = cluster.rpc[name]!.job!(1, 10_000);
   while (runs.length < 2) await sleep(5);
   const started = performance.now();
   await rabbitmqctlAsync("delete_queue", "-p", vhost, replyQueue);
   await assert.rejects(call, ReplyQueueLost);
-  assert.ok(performance.now() - started < 3000);
+  assert.ok(performance.now() - started < 8000, "failed long before the reply was due");
   // The queue is declared again, so later calls work.
   assert.equal(await cluster.rpc[name]!.job!(2, 0), 2);
 });
