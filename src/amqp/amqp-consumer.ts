@@ -6,6 +6,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import type { Logger } from "../core/logger.js";
 import type { Consumer, ConsumerSpec } from "../transport/transport.js";
 import { settleWithin } from "../util/within.js";
+import { AckBatcher } from "./ack-batcher.js";
 import { AmqpDelivery, type DeliverySettler, type Settlement } from "./amqp-delivery.js";
 import { encodeHeaders } from "./field-table.js";
 
@@ -22,7 +23,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
   #tag: string | undefined;
   #cancelled = false;
   #closed = false;
-  #pendingAck: ConsumeMessage | undefined;
+  #acks: AckBatcher | undefined;
   #opened = false;
 
   /**
@@ -54,6 +55,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
     channel.on("error", (err: Error) => this.#logger.warn({ err: err.message }, "consumer channel error"));
     channel.on("close", () => this.#onChannelClosed(channel, model));
     this.#channel = channel;
+    this.#acks = new AckBatcher(channel);
     const { queue, bindings, prefetch } = this.spec;
     for (const { exchange } of bindings) {
       if (exchange.declare === false) continue;
@@ -102,7 +104,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
   detach(): void {
     this.#channel = undefined;
     this.#tag = undefined;
-    this.#pendingAck = undefined;
+    this.#acks = undefined;
   }
 
   async cancel(): Promise<void> {
@@ -117,7 +119,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
     if (this.#closed) return;
     this.#cancelled = true;
     this.#closed = true;
-    this.#flushAcks();
+    this.#acks?.flush();
     const channel = this.#channel;
     this.detach();
     this.#onClosed(this);
@@ -131,36 +133,19 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
       this.#reopen(channel, model);
       return;
     }
+    this.#acks?.delivered(msg.fields.deliveryTag);
     this.spec.onMessage(new AmqpDelivery(this, channel, msg));
   }
 
   /** Settles a delivery on its own channel; one from a closed channel was requeued already. */
   settle(channel: Channel, msg: ConsumeMessage, how: Settlement): void {
-    if (this.#channel !== channel) return;
+    const acks = this.#acks;
+    if (this.#channel !== channel || acks === undefined) return;
     try {
-      if (how !== "ack") channel.reject(msg, how === "requeue");
-      else if (this.spec.batchAcks) this.#batchAck(channel, msg);
-      else channel.ack(msg);
+      if (how === "ack") acks.ack(msg.fields.deliveryTag);
+      else acks.reject(msg.fields.deliveryTag, how === "requeue");
     } catch (err) {
       this.#logger.debug({ err: (err as Error).message }, "could not settle a delivery");
-    }
-  }
-
-  // Acks of in-order consumers go out once per event-loop turn, as one `multiple` ack.
-  #batchAck(channel: Channel, msg: ConsumeMessage): void {
-    const scheduled = this.#pendingAck !== undefined;
-    this.#pendingAck = msg;
-    if (!scheduled) setImmediate(() => this.#flushAcks(channel));
-  }
-
-  #flushAcks(channel = this.#channel): void {
-    const msg = this.#pendingAck;
-    this.#pendingAck = undefined;
-    if (msg === undefined || channel === undefined || channel !== this.#channel) return;
-    try {
-      channel.ack(msg, true);
-    } catch {
-      // channel closed: the broker has requeued them
     }
   }
 

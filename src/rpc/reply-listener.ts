@@ -60,7 +60,6 @@ export class ReplyListener implements Extension {
 
       bindings: [{ exchange: this.#exchange, routingKey: this.routingKey }],
       prefetch: 0,
-      batchAcks: true,
       onMessage: (d) => this.#onReply(d),
       onQueueLost: () => this.#failAll(new ReplyQueueLost(this.#queueName, this.#pending.size)),
     });

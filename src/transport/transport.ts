@@ -77,8 +77,6 @@ export interface ConsumerSpec {
   readonly bindings: readonly BindingSpec[];
   /** Unacknowledged messages the broker may send ahead; 0 means no limit. */
   readonly prefetch: number;
-  /** Ack in batches (in delivery order). Only for consumers that ack every message at once. */
-  readonly batchAcks?: boolean;
   onMessage(delivery: Delivery): void;
   /** Called if consuming cannot resume after a reconnect (for example, the topology conflicts). */
   onFailure?(error: Error): void;
