@@ -4,7 +4,7 @@
 import type { ServiceContainer } from "../core/container.js";
 import { ExtensionNotFound } from "./errors.js";
 import { type DoubleSite, strictFake, wrapDouble } from "./fakes.js";
-import type { DependencyName, DependencyType, Doubles } from "./types.js";
+import type { DependencyName, DependencyType, Double } from "./types.js";
 
 /**
  * Replaces dependency providers of a container that has not started (Nameko's
@@ -35,11 +35,10 @@ export function replaceDependencies<S extends object, F extends DependencyName<S
   container: ServiceContainer<S>,
   ...fields: F
 ): { [I in keyof F]: DependencyType<S, F[I]> };
-export function replaceDependencies<S extends object, D extends Doubles<S> & object>(
+export function replaceDependencies<S extends object, K extends DependencyName<S>>(
   container: ServiceContainer<S>,
-  // The intersection refuses fields that are not dependencies (a generic skips that check).
-  doubles: D & Record<Exclude<keyof D, DependencyName<S>>, never>,
-): { [K in keyof D]: DependencyType<S, K> };
+  doubles: { [P in K]: Double<DependencyType<S, P>> },
+): { [P in K]: DependencyType<S, P> };
 export function replaceDependencies(
   container: ServiceContainer,
   ...args: (string | Readonly<Record<string, unknown>>)[]
