@@ -46,10 +46,13 @@ const MEMORY_URI = "memory://";
  * happens.
  */
 export class TestServices implements AsyncDisposable {
+  /** The services' config: the given one, with `AMQP_URI` and the `WEB_SERVER_ADDRESS` default. */
   readonly config: Config;
+  /** The one connection the services and clients share. */
   readonly transport: Transport;
   /** The in-memory broker (inspect its queues with `queue(name)`); `undefined` on RabbitMQ. */
   readonly memoryBroker: MemoryBroker | undefined;
+  /** One container per service, in the order given. */
   readonly containers: readonly ServiceContainer[];
   readonly #logger: Logger;
   readonly #runnerShared = new Map<string, unknown>();
@@ -154,7 +157,7 @@ export class TestServices implements AsyncDisposable {
    * everything is stopped and this rejects with its error.
    */
   async start(): Promise<this> {
-    if (this.#state !== "created") throw new Error(`These services have already been started`);
+    if (this.#state !== "created") throw new Error("These services have already been started");
     this.#state = "starting";
     try {
       await this.transport.ready();
