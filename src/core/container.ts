@@ -66,6 +66,8 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   /** The shared extensions each entrypoint and provider asked for when it was built. */
   #sharedKeys = new Map<Extension, ReadonlySet<string>>();
   #requested: Set<string> | undefined;
+  /** Shared extensions asked for by no extension being built: never dropped. */
+  #pinned = new Set<string>();
   #doneListeners = new Set<WorkerDoneListener>();
   #runnerShared: Map<string, unknown>;
   #hooks: { setup: DependencyProvider[]; result: DependencyProvider[]; teardown: DependencyProvider[] };
@@ -131,7 +133,7 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   // Drops the shared extensions that no remaining entrypoint or provider asked for (the RPC
   // consumer once no @rpc entrypoint is left, the HTTP server once no @http one is).
   #pruneShared(): void {
-    const used = new Set<string>();
+    const used = new Set(this.#pinned);
     for (const extension of [...this.#entrypoints, ...this.#dependencies.values()])
       for (const key of this.#sharedKeys.get(extension) ?? []) used.add(key);
     for (const key of this.#shared.keys()) if (!used.has(key)) this.#shared.delete(key);
@@ -161,7 +163,7 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
    * the HTTP server), created on first request. Ask for it while the container is being built.
    */
   shared<T extends Extension>(key: string, create: () => T): T {
-    this.#requested?.add(key);
+    (this.#requested ?? this.#pinned).add(key);
     let ext = this.#shared.get(key);
     if (ext === undefined) {
       ext = create();

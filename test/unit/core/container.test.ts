@@ -328,6 +328,10 @@ describe("test hooks", () => {
     assert.deepEqual(names(one), ["consumer", "server", "used by the dependency"]);
     one.restrictEntrypoints((e) => e.method === "a");
     assert.deepEqual(names(one), ["consumer", "used by the dependency"]);
+    // Asked for by no extension being built: kept whatever is removed.
+    one.shared("pinned", () => ({ name: "pinned" }));
+    one.restrictEntrypoints(() => false);
+    assert.deepEqual(names(one), ["pinned", "used by the dependency"]);
     const other = containerFor(Sharing);
     other.restrictEntrypoints((e) => e.method === "c");
     assert.deepEqual(names(other), ["server", "used by the dependency"]);
