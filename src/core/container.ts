@@ -33,10 +33,25 @@ export type ContainerState = "created" | "starting" | "running" | "stopping" | "
 /** Called with a worker's outcome before dependency hooks run (an RPC reply, an ack). */
 export type ResultHandler = (ctx: WorkerContext, outcome: WorkerOutcome) => void | Promise<void>;
 
-/** Runs one service. */
-export class ServiceContainer implements AsyncDisposable {
+/** A worker that has finished: its result handled and its teardown hooks run. */
+export interface FinishedWorker {
+  readonly entrypoint: Entrypoint;
+  readonly args: readonly unknown[];
+  readonly context: WorkerContext;
+  readonly outcome: WorkerOutcome;
+}
+
+/** Told about every worker that finishes (see {@link ServiceContainer.onWorkerDone}). */
+export type WorkerDoneListener = (worker: FinishedWorker) => void;
+
+/**
+ * Runs one service.
+ * @typeParam S - the service class's instance type (so test helpers can check method and
+ *   dependency names); `object` when unknown.
+ */
+export class ServiceContainer<S extends object = object> implements AsyncDisposable {
   readonly serviceName: string;
-  readonly serviceClass: ServiceClass;
+  readonly serviceClass: ServiceClass<S>;
   readonly config: Config;
   readonly settings: ContainerSettings;
   readonly transport: Transport;
@@ -48,6 +63,12 @@ export class ServiceContainer implements AsyncDisposable {
   #entrypoints: Entrypoint[] = [];
   #dependencies = new Map<string, DependencyProvider>();
   #shared = new Map<string, Extension>();
+  /** The shared extensions each entrypoint and provider asked for when it was built. */
+  #sharedKeys = new Map<Extension, ReadonlySet<string>>();
+  #requested: Set<string> | undefined;
+  /** Shared extensions asked for by no extension being built: never dropped. */
+  #pinned = new Set<string>();
+  #doneListeners = new Set<WorkerDoneListener>();
   #runnerShared: Map<string, unknown>;
   #hooks: { setup: DependencyProvider[]; result: DependencyProvider[]; teardown: DependencyProvider[] };
   #timeouts: PhaseTimeouts;
@@ -56,7 +77,7 @@ export class ServiceContainer implements AsyncDisposable {
   #stopping = new AbortController();
   #resolveClosed!: (reason: Error | undefined) => void;
 
-  constructor(serviceClass: ServiceClass, options: ContainerOptions) {
+  constructor(serviceClass: ServiceClass<S>, options: ContainerOptions) {
     const name = serviceNameOf(serviceClass);
     if (name === undefined) {
       throw new ConfigurationError(
@@ -76,16 +97,46 @@ export class ServiceContainer implements AsyncDisposable {
       this.#resolveClosed = resolve;
     });
     for (const spec of entrypointSpecs(serviceClass))
-      this.#entrypoints.push(spec.create(this, spec.signature));
+      this.#entrypoints.push(this.#build(() => spec.create(this, spec.signature)));
     for (const [field, factory] of findDeclarations(new serviceClass())) {
-      this.#dependencies.set(field, factory(this, field));
+      this.#dependencies.set(
+        field,
+        this.#build(() => factory(this, field)),
+      );
     }
+    this.#hooks = this.#workerHooks();
+  }
+
+  // Builds an extension, noting which shared extensions it asks for (its sub-extensions, in
+  // Nameko's terms), so that removing it can remove them too.
+  #build<T extends Extension>(create: () => T): T {
+    const requested = new Set<string>();
+    this.#requested = requested;
+    try {
+      const extension = create();
+      this.#sharedKeys.set(extension, requested);
+      return extension;
+    } finally {
+      this.#requested = undefined;
+    }
+  }
+
+  #workerHooks() {
     const providers = [...this.#dependencies.values()];
-    this.#hooks = {
+    return {
       setup: providers.filter((p) => p.workerSetup),
       result: providers.filter((p) => p.workerResult),
       teardown: providers.filter((p) => p.workerTeardown),
     };
+  }
+
+  // Drops the shared extensions that no remaining entrypoint or provider asked for (the RPC
+  // consumer once no @rpc entrypoint is left, the HTTP server once no @http one is).
+  #pruneShared(): void {
+    const used = new Set(this.#pinned);
+    for (const extension of [...this.#entrypoints, ...this.#dependencies.values()])
+      for (const key of this.#sharedKeys.get(extension) ?? []) used.add(key);
+    for (const key of this.#shared.keys()) if (!used.has(key)) this.#shared.delete(key);
   }
 
   get state(): ContainerState {
@@ -112,6 +163,7 @@ export class ServiceContainer implements AsyncDisposable {
    * the HTTP server), created on first request. Ask for it while the container is being built.
    */
   shared<T extends Extension>(key: string, create: () => T): T {
+    (this.#requested ?? this.#pinned).add(key);
     let ext = this.#shared.get(key);
     if (ext === undefined) {
       ext = create();
@@ -134,23 +186,40 @@ export class ServiceContainer implements AsyncDisposable {
     return value as T;
   }
 
-  /** Removes entrypoints (for tests that want only some of them live). Before start only. */
+  /**
+   * Removes entrypoints (for tests that want only some of them live), and the shared extensions
+   * only they used. Before start only.
+   */
   restrictEntrypoints(keep: (entrypoint: Entrypoint) => boolean): void {
     this.#assertCreated("restrict entrypoints");
     this.#entrypoints = this.#entrypoints.filter(keep);
+    this.#pruneShared();
   }
 
-  /** Replaces a dependency provider (for tests). Before start only. */
+  /**
+   * Replaces a dependency provider (for tests), and drops the shared extensions only the old one
+   * used. Before start only.
+   */
   replaceDependency(field: string, provider: DependencyProvider): void {
     this.#assertCreated("replace dependencies");
     if (!this.#dependencies.has(field))
       throw new ConfigurationError(`${this.serviceName} has no dependency ${field}`);
     this.#dependencies.set(field, provider);
-    const providers = [...this.#dependencies.values()];
-    this.#hooks = {
-      setup: providers.filter((p) => p.workerSetup),
-      result: providers.filter((p) => p.workerResult),
-      teardown: providers.filter((p) => p.workerTeardown),
+    this.#hooks = this.#workerHooks();
+    this.#pruneShared();
+  }
+
+  /**
+   * Calls `listener` each time a worker of this container finishes, after its result was
+   * handled and its teardown hooks ran (what test helpers such as `entrypointWaiter` wait
+   * for). A listener that throws is logged. Returns a function that removes the listener.
+   * @example
+   * const off = container.onWorkerDone(({ entrypoint, outcome }) => console.log(entrypoint.method, outcome.ok));
+   */
+  onWorkerDone(listener: WorkerDoneListener): () => void {
+    this.#doneListeners.add(listener);
+    return () => {
+      this.#doneListeners.delete(listener);
     };
   }
 
@@ -291,7 +360,18 @@ export class ServiceContainer implements AsyncDisposable {
       this.#logWorkerError(entrypoint, ctx, error);
     }
     await this.#afterWorker(ctx, outcome, handleResult);
+    this.#workerDone({ entrypoint, args, context: ctx, outcome });
     return outcome;
+  }
+
+  #workerDone(worker: FinishedWorker): void {
+    for (const listener of this.#doneListeners) {
+      try {
+        listener(worker);
+      } catch (err) {
+        this.logger.error({ err, callId: worker.context.callId }, "worker done listener failed");
+      }
+    }
   }
 
   async #afterWorker(ctx: WorkerContext, outcome: WorkerOutcome, handleResult: ResultHandler | undefined) {

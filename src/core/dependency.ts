@@ -20,8 +20,11 @@ const DECLARATION = Symbol.for("enoki.dependency");
 /** Phantom brand that marks a field type as injected, so typed RPC clients leave it out. */
 declare const injectedBrand: unique symbol;
 
-/** The type of a dependency field: the value workers see, marked as injected. */
-export type Injected<T> = T & { readonly [injectedBrand]: true };
+/**
+ * The type of a dependency field: the value workers see, marked as injected. The mark carries the
+ * value's type, so that test helpers can recover it ({@link InjectedValue}).
+ */
+export type Injected<T> = T & { readonly [injectedBrand]: T };
 
 /** Builds the provider behind a declared field. */
 export type ProviderFactory<T> = (container: ServiceContainer, field: string) => DependencyProvider<T>;
@@ -71,4 +74,7 @@ export function findDeclarations(instance: object): Map<string, ProviderFactory<
 }
 
 /** `true` when `T` is the type of an injected dependency field. */
-export type IsInjected<T> = T extends { readonly [injectedBrand]: true } ? true : false;
+export type IsInjected<T> = T extends { readonly [injectedBrand]: unknown } ? true : false;
+
+/** The value type of an injected dependency field: `InjectedValue<Injected<T>>` is `T`. */
+export type InjectedValue<T> = T extends { readonly [injectedBrand]: infer V } ? V : T;

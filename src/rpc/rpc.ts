@@ -60,6 +60,11 @@ export class RpcEntrypoint implements Entrypoint {
     this.signature = signature;
     this.expected = options.expected ?? [];
     this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
+  }
+
+  // Registered at setup, not when built: an entrypoint removed before start (restrictEntrypoints)
+  // must not answer calls.
+  async setup(): Promise<void> {
     this.#consumer.register(this);
   }
 

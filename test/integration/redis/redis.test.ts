@@ -1,4 +1,9 @@
+/**
+ * enoki/redis against the real Redis. The services run on the in-memory transport: RabbitMQ plays
+ * no part in what is tested here.
+ */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
@@ -13,7 +18,7 @@ import {
   silentLogger,
 } from "../../../src/index.js";
 import { type RedisProvider, redis } from "../../../src/redis/index.js";
-import { brokerUri, uniqueName } from "../../support/broker.js";
+import { uniqueName } from "../../support/broker.js";
 
 const REDIS_URI = "redis://127.0.0.1:6379/0";
 const prefix = `${uniqueName("enoki-test")}:`;
@@ -54,10 +59,10 @@ let admin: Redis;
 before(async () => {
   admin = new Redis(REDIS_URI);
   runner = await runServices([makeStore(name)], {
-    config: { AMQP_URI: brokerUri(), REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
+    config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
     logger: silentLogger,
   });
-  cluster = await connect({ uri: brokerUri(), logger: silentLogger });
+  cluster = await connect({ transport: runner.transport, logger: silentLogger });
 });
 after(async () => {
   await cluster?.close();
@@ -95,7 +100,7 @@ test("a missing REDIS_URIS key fails startup with a clear error", async () => {
   const other = uniqueName("nostore");
   await assert.rejects(
     runServices([makeStore(other)], {
-      config: { AMQP_URI: brokerUri(), REDIS_URIS: { development: REDIS_URI } },
+      config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI } },
       logger: silentLogger,
     }),
     (e: unknown) =>
@@ -107,12 +112,17 @@ test("a missing REDIS_URIS key fails startup with a clear error", async () => {
 test("the client is closed when the container stops", async () => {
   const other = uniqueName("stopped");
   const r = await runServices([makeStore(other)], {
-    config: { AMQP_URI: brokerUri(), REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
+    config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
     logger: silentLogger,
   });
   const client = provider(r, other, "redis").client;
   assert.ok(client);
+  // Connected, so that stop takes the QUIT path (the in-memory broker starts services faster than
+  // ioredis connects).
+  if (client.status !== "ready") await once(client, "ready");
   await r.stop();
+  // The socket closes just after stop returns (an AMQP connection's close used to cover that).
+  for (let i = 0; i < 50 && client.status !== "end"; i++) await sleep(20);
   assert.equal(client.status, "end");
   assert.equal(provider(r, other, "redis").client, undefined);
 });
@@ -120,7 +130,7 @@ test("the client is closed when the container stops", async () => {
 test("the client is closed when the container is killed", async () => {
   const other = uniqueName("killed");
   const r = await runServices([makeStore(other)], {
-    config: { AMQP_URI: brokerUri(), REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
+    config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
     logger: silentLogger,
   });
   const client = provider(r, other, "cache").client;

@@ -11,6 +11,7 @@ import {
 import type { Entrypoint } from "../../../src/core/extension.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { type AnyMethodContext, addEntrypoint, service } from "../../../src/core/service.js";
+import { captureLogger } from "../../support/logs.js";
 import { nullTransport } from "../../support/null-transport.js";
 
 /** A test entrypoint that records its lifecycle and lets the test start workers. */
@@ -263,5 +264,78 @@ describe("workers", () => {
   test("service names that would break routing are refused at declaration", () => {
     assert.throws(() => service("a.b"), ConfigurationError);
     assert.throws(() => service(""), ConfigurationError);
+  });
+});
+
+describe("test hooks", () => {
+  test("onWorkerDone: told after teardown, with the entrypoint, args, context and outcome", async () => {
+    const log: string[] = [];
+    const container = containerFor(makeService(log));
+    const done: unknown[] = [];
+    const off = container.onWorkerDone(({ entrypoint, args, context, outcome }) => {
+      log.push("done");
+      done.push([entrypoint.method, args, context.method, outcome.ok]);
+    });
+    await container.start();
+    await probes.get("work")!.run(0);
+    await probes.get("fail")!.run();
+    assert.deepEqual(done, [
+      ["work", [0], "work", true],
+      ["fail", [], "fail", false],
+    ]);
+    assert.equal(log.indexOf("done"), log.indexOf("workerTeardown dep") + 1);
+    off();
+    await probes.get("work")!.run(0);
+    assert.equal(done.length, 2, "removed listeners are not told");
+    await container.stop();
+  });
+
+  test("a listener that throws is logged; the worker's outcome stands", async () => {
+    const logger = captureLogger();
+    const container = containerFor(makeService([]), { logger });
+    container.onWorkerDone(() => {
+      throw new Error("listener bug");
+    });
+    await container.start();
+    assert.deepEqual(await probes.get("work")!.run(0), { ok: true, result: 0 });
+    const line = logger.lines.find((l) => l.msg === "worker done listener failed");
+    assert.equal(line?.level, "error");
+    assert.equal((line?.fields.err as Error | undefined)?.message, "listener bug");
+    await container.stop();
+  });
+
+  test("restricting entrypoints drops the shared extensions only the removed ones used", () => {
+    const sharedBy = (key: string) => (method: Function, context: AnyMethodContext) =>
+      addEntrypoint("probe", method, context, (container, sig) => {
+        container.shared(key, () => ({ name: key }));
+        return new Probe(sig.method, [], container);
+      });
+    @service("sharing")
+    class Sharing {
+      dep = dependency<number>("d", (container) => {
+        container.shared("used by the dependency", () => ({ name: "used by the dependency" }));
+        return { name: "d", get: () => 1 };
+      });
+      @sharedBy("consumer")
+      a() {}
+      @sharedBy("consumer")
+      b() {}
+      @sharedBy("server")
+      c() {}
+    }
+    const names = (c: ServiceContainer) => c.sharedExtensions.map((e) => e.name).sort();
+    const one = containerFor(Sharing);
+    assert.deepEqual(names(one), ["consumer", "server", "used by the dependency"]);
+    one.restrictEntrypoints((e) => e.method === "a");
+    assert.deepEqual(names(one), ["consumer", "used by the dependency"]);
+    // Asked for by no extension being built: kept whatever is removed.
+    one.shared("pinned", () => ({ name: "pinned" }));
+    one.restrictEntrypoints(() => false);
+    assert.deepEqual(names(one), ["pinned", "used by the dependency"]);
+    const other = containerFor(Sharing);
+    other.restrictEntrypoints((e) => e.method === "c");
+    assert.deepEqual(names(other), ["server", "used by the dependency"]);
+    other.replaceDependency("dep", { name: "double", get: () => 2 });
+    assert.deepEqual(names(other), ["server"]);
   });
 });

@@ -1,3 +1,7 @@
+/**
+ * `@http` serving: routing, the request object, return values, errors and workers. Over the
+ * in-memory transport: the broker plays no part in HTTP, beyond the one RPC call the gateway makes.
+ */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,7 +20,6 @@ import {
   silentLogger,
   type WorkerContext,
 } from "../../../src/index.js";
-import { brokerUri, uniqueName } from "../../support/broker.js";
 import { httpBase } from "../../support/http.js";
 
 class UnknownAirport extends Error {}
@@ -153,9 +156,9 @@ function makeOther(name: string) {
   return Other;
 }
 
-const airportsName = uniqueName("airports");
-const gatewayName = uniqueName("gateway");
-const otherName = uniqueName("other");
+const airportsName = "airports";
+const gatewayName = "gateway";
+const otherName = "other";
 let runner: ServiceRunner;
 let base: string;
 
@@ -163,7 +166,7 @@ before(async () => {
   runner = await runServices(
     [makeAirports(airportsName), makeGateway(gatewayName, airportsName), makeOther(otherName)],
     {
-      config: { AMQP_URI: brokerUri(), WEB_SERVER_ADDRESS: "127.0.0.1:0", max_workers: 2 },
+      config: { AMQP_URI: "memory://", WEB_SERVER_ADDRESS: "127.0.0.1:0", max_workers: 2 },
       logger: silentLogger,
     },
   );

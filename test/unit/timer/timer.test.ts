@@ -1,3 +1,7 @@
+/**
+ * `@timer`: the schedule, overruns, stop, worker contexts and max_workers. Over the in-memory
+ * transport: timers use no broker.
+ */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import {
@@ -11,7 +15,6 @@ import {
   timer,
   type WorkerContext,
 } from "../../../src/index.js";
-import { brokerUri, uniqueName } from "../../support/broker.js";
 import { captureLogger } from "../../support/logs.js";
 import { delay, waitFor } from "../../support/wait.js";
 
@@ -21,7 +24,7 @@ after(async () => {
 });
 
 async function run(cls: ServiceClass, config: Config = {}, logger = silentLogger): Promise<ServiceRunner> {
-  const runner = await runServices([cls], { config: { AMQP_URI: brokerUri(), ...config }, logger });
+  const runner = await runServices([cls], { config: { AMQP_URI: "memory://", ...config }, logger });
   runners.push(runner);
   return runner;
 }
@@ -33,7 +36,7 @@ interface Run {
 
 /** A service with one timer whose body takes `bodyMs`; records each run. */
 function ticking(interval: number, bodyMs: number, runs: Run[], eager = false) {
-  @service(uniqueName("ticker"))
+  @service("ticker")
   class Ticker {
     @timer({ interval, eager })
     async tick() {
@@ -92,7 +95,7 @@ test("stop cancels the next tick and waits for a running one", async () => {
 
 test("each tick is a worker with a new call id stack; errors are logged and ticking goes on", async () => {
   const contexts: WorkerContext[] = [];
-  const name = uniqueName("ctx_ticker");
+  const name = "ctx_ticker";
   @service(name)
   class ContextTicker {
     ctx = dependency<WorkerContext>("ctx", () => ({ name: "ctx", get: (ctx: WorkerContext) => ctx }));
@@ -125,7 +128,7 @@ test("ticks count against max_workers", async () => {
     await delay(150);
     running--;
   };
-  @service(uniqueName("busy"))
+  @service("busy")
   class Busy {
     @timer({ interval: 0.05, eager: true })
     async a() {

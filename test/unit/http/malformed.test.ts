@@ -1,6 +1,6 @@
 /**
  * Malformed input at the HTTP boundary: every bad request gets the right 4xx with a JSON body,
- * nothing crashes, and the server keeps serving.
+ * nothing crashes, and the server keeps serving. Over the in-memory transport (no broker involved).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -14,7 +14,6 @@ import {
   service,
   silentLogger,
 } from "../../../src/index.js";
-import { brokerUri, uniqueName } from "../../support/broker.js";
 import { httpBase, portOf, type RawResponse, rawHttp } from "../../support/http.js";
 
 class MissingField extends BadRequest {}
@@ -50,8 +49,8 @@ function makeApi(name: string) {
   return Api;
 }
 
-const name = uniqueName("api");
-const defaultsName = uniqueName("defaults");
+const name = "api";
+const defaultsName = "defaults";
 let runner: ServiceRunner;
 let defaults: ServiceRunner;
 let port: number;
@@ -59,7 +58,7 @@ let port: number;
 before(async () => {
   runner = await runServices([makeApi(name)], {
     config: {
-      AMQP_URI: brokerUri(),
+      AMQP_URI: "memory://",
       WEB_SERVER_ADDRESS: "127.0.0.1:0",
       HTTP_MAX_BODY_BYTES: 1024,
       HTTP_HEADERS_TIMEOUT: 0.5,
@@ -72,7 +71,7 @@ before(async () => {
   port = portOf(httpBase(runner, name));
   // Default limits, to check the documented ones hold.
   defaults = await runServices([makeApi(defaultsName)], {
-    config: { AMQP_URI: brokerUri(), WEB_SERVER_ADDRESS: "127.0.0.1:0" },
+    config: { AMQP_URI: "memory://", WEB_SERVER_ADDRESS: "127.0.0.1:0" },
     logger: silentLogger,
   });
 });
