@@ -128,8 +128,10 @@ test("a reply queue lost while calls wait fails them at once (their replies cann
   const call = cluster.rpc[name]!.job!(1, 10_000);
   while (runs.length < 2) await sleep(5);
   const started = performance.now();
+  // Watch the call before deleting: it may fail while rabbitmqctl is still running.
+  const failed = assert.rejects(call, ReplyQueueLost);
   await rabbitmqctlAsync("delete_queue", "-p", vhost, replyQueue);
-  await assert.rejects(call, ReplyQueueLost);
+  await failed;
   assert.ok(performance.now() - started < 8000, "failed long before the reply was due");
   // The queue is declared again, so later calls work.
   assert.equal(await cluster.rpc[name]!.job!(2, 0), 2);
