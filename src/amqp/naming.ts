@@ -20,6 +20,8 @@ export const REPLY_QUEUE_EXPIRES_MS = 300_000;
 export const STANDALONE_PROXY = "standalone_rpc_proxy";
 /** AMQP persistent delivery mode. */
 export const PERSISTENT = 2;
+/** AMQP transient delivery mode (Enoki's `RPC_PERSISTENT: false`). */
+export const TRANSIENT = 1;
 
 /** The RPC exchange: topic, durable. */
 export function rpcExchange(name: string = DEFAULT_RPC_EXCHANGE): ExchangeSpec {

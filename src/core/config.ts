@@ -24,6 +24,12 @@ export interface Config {
   PREFETCH_COUNT?: number;
   /** Default RPC call timeout in seconds; 0 waits forever. Default 30. */
   RPC_TIMEOUT?: number;
+  /**
+   * Send RPC requests persistent (delivery mode 2, as Nameko). `false` sends them transient:
+   * faster (the broker writes nothing to disk), but a broker restart loses calls in flight.
+   * Services answer in kind: a reply is as persistent as its request. Default true.
+   */
+  RPC_PERSISTENT?: boolean;
   /** Largest message body a consumer accepts; larger ones are refused (0: no limit). Default 16 MiB. */
   MAX_MESSAGE_BYTES?: number;
   /** Warn when the event loop was blocked this long, in seconds. Default 1. */
@@ -47,6 +53,7 @@ export const DEFAULTS = {
   RPC_TIMEOUT: 30,
   EVENT_LOOP_LAG_WARNING: 1,
   MAX_MESSAGE_BYTES: 16 * 1024 * 1024,
+  RPC_PERSISTENT: true,
 } as const;
 
 /** The settings a container runs with, validated. */
@@ -58,6 +65,7 @@ export interface ContainerSettings {
   readonly serializer: string;
   readonly rpcTimeoutMs: number;
   readonly maxMessageBytes: number;
+  readonly rpcPersistent: boolean;
   /** Config `DECLARE_EVENT_EXCHANGES` (Nameko skips declaring only when it is exactly false). */
   readonly declareEventExchanges: boolean;
   /** Config `AUTO_DELETE_EVENT_EXCHANGES`. */
@@ -76,6 +84,7 @@ export function containerSettings(config: Config): ContainerSettings {
     serializer: nonEmptyString(config, "serializer", DEFAULTS.serializer),
     rpcTimeoutMs: Math.round(nonNegativeNumber(config, "RPC_TIMEOUT", DEFAULTS.RPC_TIMEOUT) * 1000),
     maxMessageBytes: nonNegativeInt(config, "MAX_MESSAGE_BYTES", DEFAULTS.MAX_MESSAGE_BYTES),
+    rpcPersistent: optionalBoolean(config, "RPC_PERSISTENT", DEFAULTS.RPC_PERSISTENT),
     declareEventExchanges: optionalBoolean(config, "DECLARE_EVENT_EXCHANGES", true),
     autoDeleteEventExchanges: optionalBoolean(config, "AUTO_DELETE_EVENT_EXCHANGES", false),
   };

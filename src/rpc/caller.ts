@@ -3,7 +3,7 @@
  * ties it to its reply.
  */
 import { randomUUID } from "node:crypto";
-import { PERSISTENT, rpcRoutingKey } from "../amqp/naming.js";
+import { PERSISTENT, rpcRoutingKey, TRANSIENT } from "../amqp/naming.js";
 import { UndeliverableMessage, UnknownService } from "../core/errors.js";
 import type { Serializer } from "../serialization/json.js";
 import type { Transport } from "../transport/transport.js";
@@ -27,12 +27,21 @@ export class RpcCaller {
   readonly #listener: ReplyListener;
   readonly #exchange: string;
   readonly #serializer: Serializer;
+  readonly #deliveryMode: number;
 
-  constructor(transport: Transport, listener: ReplyListener, exchange: string, serializer: Serializer) {
+  /** @param persistent - send requests persistent, as Nameko does (config `RPC_PERSISTENT`). */
+  constructor(
+    transport: Transport,
+    listener: ReplyListener,
+    exchange: string,
+    serializer: Serializer,
+    persistent = true,
+  ) {
     this.#transport = transport;
     this.#listener = listener;
     this.#exchange = exchange;
     this.#serializer = serializer;
+    this.#deliveryMode = persistent ? PERSISTENT : TRANSIENT;
   }
 
   /** Calls a remote method; resolves with its result or rejects with its (rebuilt) error. */
@@ -51,7 +60,7 @@ export class RpcCaller {
         properties: {
           contentType: this.#serializer.contentType,
           contentEncoding: this.#serializer.contentEncoding,
-          deliveryMode: PERSISTENT,
+          deliveryMode: this.#deliveryMode,
           priority: 0,
           correlationId,
           replyTo: this.#listener.routingKey,

@@ -6,7 +6,7 @@
  * could not be run. The request is acknowledged only after the reply is confirmed by the broker,
  * so a crash in between means the request runs again (at-least-once), never that it is lost.
  */
-import { contextFromHeaders, PERSISTENT, rpcBindingKey, rpcExchange, rpcQueue } from "../amqp/naming.js";
+import { contextFromHeaders, PERSISTENT, rpcBindingKey, rpcExchange, rpcQueue, TRANSIENT } from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
 import { ConfigurationError, MethodNotFound, UnserializableValueError } from "../core/errors.js";
 import type { Extension, WorkerOutcome } from "../core/extension.js";
@@ -123,7 +123,8 @@ export class RpcConsumer implements Extension {
         properties: {
           contentType: serializer.contentType,
           contentEncoding: serializer.contentEncoding,
-          deliveryMode: PERSISTENT,
+          // A reply is as persistent as its request (the caller chose; Nameko's are).
+          deliveryMode: delivery.properties.deliveryMode === TRANSIENT ? TRANSIENT : PERSISTENT,
           priority: 0,
           correlationId,
           headers: {},

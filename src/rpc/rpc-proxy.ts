@@ -74,5 +74,5 @@ function sharedCaller(container: ServiceContainer): RpcCaller {
   const serializer = serializerByName(settings.serializer);
   if (serializer === undefined)
     throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
-  return new RpcCaller(transport, listener, exchange.name, serializer);
+  return new RpcCaller(transport, listener, exchange.name, serializer, settings.rpcPersistent);
 }

@@ -78,7 +78,13 @@ export class Cluster implements AsyncDisposable {
       throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
     const exchange = rpcExchange(settings.rpcExchange);
     this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
-    this.#caller = new RpcCaller(transport, this.#listener, exchange.name, serializer);
+    this.#caller = new RpcCaller(
+      transport,
+      this.#listener,
+      exchange.name,
+      serializer,
+      settings.rpcPersistent,
+    );
     this.#events = new EventPublisher(transport, serializer, logger, {
       onUnroutable: options.unroutableEvents ?? "warn",
       declareExchanges: settings.declareEventExchanges,
