@@ -1,58 +1,87 @@
-/** docs/testing.md, "Integration tests": services on the in-memory transport. */
+/** docs/testing.md, "Integration tests": the travel services on the in-memory transport. */
 // #region integration
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startServices } from "enoki/testing";
-import { AirportsService, TripsService, UnknownAirport } from "./travel.js";
+import { createServices, replaceDependencies } from "enoki/testing";
+import { AirportsService } from "../../../examples/travel/airports.js";
+import { NotFound, UnknownAirport } from "../../../examples/travel/errors.js";
+import { TripsService } from "../../../examples/travel/trips.js";
+import { MemoryRedis } from "./memory-redis.js";
 
-test("trips checks both airports with the airports service", async () => {
-  await using services = await startServices([AirportsService, TripsService]);
+test("trips_service books trips between the airports of airports_service", async () => {
+  await using services = createServices([AirportsService, TripsService]);
+  const redis = new MemoryRedis(); // one store for both services, as they share one Redis
+  replaceDependencies(services.container(AirportsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis });
+  await services.start();
+  const airports = services.service(AirportsService);
   const trips = services.service(TripsService);
 
-  const trip = await trips.book("LHR", "OSL");
-  assert.deepEqual(trip, { id: trip.id, from: "LHR", to: "OSL" });
-  await assert.rejects(trips.book("LHR", "XXX"), UnknownAirport);
+  const [heathrow, oslo] = await Promise.all([airports.create("Heathrow"), airports.create("Oslo")]);
+  const tripId = await trips.create(heathrow, oslo);
+
+  assert.deepEqual(await trips.get(tripId), { from: heathrow, to: oslo });
+  await assert.rejects(trips.create(heathrow, "nowhere"), UnknownAirport);
+  await assert.rejects(trips.get("nothing"), NotFound);
 });
 
 // #endregion integration
 
-// #region replace
-import { HttpRequest } from "enoki";
-import { createServices, entrypointHook, replaceDependencies } from "enoki/testing";
-import { Gateway } from "./travel.js";
-
-test("the gateway with the trips service replaced", async () => {
-  await using services = createServices([Gateway, AirportsService]);
-  replaceDependencies(services.container(Gateway), {
-    trips: { book: async (from: string, to: string) => ({ id: 1, from, to }) },
-  });
-  await services.start();
-
-  const book = entrypointHook(services.container(Gateway), "book");
-  const response = await book(new HttpRequest({ method: "POST", body: '{"from":"LHR","to":"OSL"}' }));
-  assert.equal(response.status, 201);
-});
-// #endregion replace
-
 // #region http
-test("the gateway over HTTP", async () => {
-  await using services = await startServices([Gateway, AirportsService]);
-  const response = await fetch(`${services.httpUrl}/airports/CDG`);
-  assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { code: "CDG", name: "Paris Charles de Gaulle" });
+import { GatewayService } from "../../../examples/travel/gateway.js";
+
+test("the travel app over HTTP", async () => {
+  await using services = createServices([GatewayService, AirportsService, TripsService]);
+  const redis = new MemoryRedis();
+  replaceDependencies(services.container(AirportsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis });
+  await services.start();
+  const post = (path: string, body: unknown) =>
+    fetch(`${services.httpUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+
+  const created = await post("/airport", { airport: "Heathrow" });
+  assert.equal(created.status, 201);
+  const airport = await fetch(`${services.httpUrl}${created.headers.get("location")}`);
+  assert.deepEqual(await airport.json(), { airport: "Heathrow" });
+
+  assert.equal((await fetch(`${services.httpUrl}/airport/nowhere`)).status, 404);
+  const trip = await post("/trip", { airport_from: await created.text(), airport_to: "nowhere" });
+  assert.equal(trip.status, 400);
+  assert.deepEqual(await trip.json(), { error: "UnknownAirport", message: "No airport nowhere" });
 });
 
 // #endregion http
 
+// #region hook
+import { entrypointHook } from "enoki/testing";
+
+test("trips_service books trips between airports it knows without airports_service", async () => {
+  await using services = createServices([TripsService]);
+  const redis = new MemoryRedis();
+  await redis.sadd("travel:known-airports", "a1", "a2");
+  replaceDependencies(services.container(TripsService), { redis });
+  replaceDependencies(services.container(TripsService), "airports"); // a strict fake: must not be called
+  await services.start();
+
+  const create = entrypointHook(services.container(TripsService), "create");
+  const tripId = await create("a1", "a2");
+
+  assert.deepEqual(await redis.hgetall(`travel:trip:${tripId}`), { from: "a1", to: "a2" });
+});
+
+// #endregion hook
+
 // #region restrict
 import { restrictEntrypoints } from "enoki/testing";
 
-test("only the airport page is served", async () => {
-  await using services = createServices([Gateway, AirportsService]);
-  restrictEntrypoints(services.container(Gateway), "airport");
+test("a gateway that serves only GET /airport/<id>", async () => {
+  await using services = createServices([GatewayService]);
+  const gateway = services.container(GatewayService);
+  restrictEntrypoints(gateway, "getAirport");
+  replaceDependencies(gateway, { airports: { get: async (_id: string) => "Heathrow" } });
   await services.start();
 
-  assert.equal((await fetch(`${services.httpUrl}/airports/OSL`)).status, 200);
-  assert.equal((await fetch(`${services.httpUrl}/trips`, { method: "POST" })).status, 404);
+  assert.equal((await fetch(`${services.httpUrl}/airport/a1`)).status, 200);
+  assert.equal((await fetch(`${services.httpUrl}/trip/t1`)).status, 404);
 });
 // #endregion restrict
