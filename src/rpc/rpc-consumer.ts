@@ -6,7 +6,14 @@
  * could not be run. The request is acknowledged only after the reply is confirmed by the broker,
  * so a crash in between means the request runs again (at-least-once), never that it is lost.
  */
-import { contextFromHeaders, PERSISTENT, rpcBindingKey, rpcExchange, rpcQueue, TRANSIENT } from "../amqp/naming.js";
+import {
+  contextFromHeaders,
+  PERSISTENT,
+  rpcBindingKey,
+  rpcExchange,
+  rpcQueue,
+  TRANSIENT,
+} from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
 import { ConfigurationError, MethodNotFound, UnserializableValueError } from "../core/errors.js";
 import type { Extension, WorkerOutcome } from "../core/extension.js";
