@@ -13,6 +13,7 @@ import { dependency, type Injected } from "../core/dependency.js";
 import { ConfigurationError } from "../core/errors.js";
 import type { DependencyProvider } from "../core/extension.js";
 import type { Logger } from "../core/logger.js";
+import { settleWithin } from "../util/within.js";
 
 export type { Redis, RedisOptions } from "ioredis";
 
@@ -87,22 +88,18 @@ export class RedisProvider implements DependencyProvider<Redis> {
     return this.#client;
   }
 
-  /** Closes the client: QUIT when connected (pending replies arrive first), else disconnect. */
+  /**
+   * Closes the client: QUIT when connected (pending replies arrive first), else disconnect; and
+   * waits until its socket has closed, so a stopped container holds no connection.
+   */
   async stop(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
-    if (client === undefined) return;
-    if (client.status !== "ready") {
-      client.disconnect();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
-    });
-    await Promise.race([client.quit().catch(() => undefined), timeout]);
-    clearTimeout(timer);
+    if (client === undefined || client.status === "end") return;
+    const ended = new Promise<void>((resolve) => client.once("end", () => resolve()));
+    if (client.status === "ready") await settleWithin(client.quit(), QUIT_TIMEOUT_MS);
     client.disconnect();
+    await settleWithin(ended, QUIT_TIMEOUT_MS);
   }
 
   async kill(): Promise<void> {
