@@ -120,6 +120,7 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
     file: "test/examples/travel.test.ts",
     evidence: 'startTravel(["gateway"], env)',
   },
+  "npm run bench": { file: "test/examples/bench.test.ts", evidence: 'execFile)("npm", ["run", "bench"]' },
   "node --import tsx examples/travel/web-app/server.ts": {
     file: "test/examples/web-app.test.ts",
     evidence: '["--import", "tsx", "examples/travel/web-app/server.ts"]',
