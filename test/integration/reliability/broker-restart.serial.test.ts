@@ -7,15 +7,15 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connect, rpc, runServices, service, silentLogger } from "../../../src/index.js";
+import { rpc, service } from "../../../src/index.js";
 import { createVhost, rabbitmqctlAsync, uniqueName } from "../../support/broker.js";
+import { testResources } from "../../support/resources.js";
 
 const { uri } = createVhost("enoki-restart");
-const cleanup: Array<() => Promise<void>> = [];
-after(async () => {
-  await rabbitmqctlAsync("start_app").catch(() => undefined); // never leave the broker down
-  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-});
+const resources = testResources();
+// Registered first, so it runs last; but first of all, never leave the broker down.
+resources.defer(() => rabbitmqctlAsync("start_app"));
+after(() => rabbitmqctlAsync("start_app").catch(() => undefined));
 
 test("calls in flight across a broker restart are answered; the service resumes", {
   timeout: 120_000,
@@ -31,10 +31,8 @@ test("calls in flight across a broker restart are answered; the service resumes"
       return id;
     }
   }
-  const runner = await runServices([Survivor], { config: { AMQP_URI: uri }, logger: silentLogger });
-  cleanup.push(() => runner.stop());
-  const cluster = await connect({ uri, logger: silentLogger, timeoutMs: 90_000 });
-  cleanup.push(() => cluster.close());
+  const runner = await resources.runner([Survivor], { AMQP_URI: uri });
+  const cluster = await resources.client({ uri, timeoutMs: 90_000 });
 
   const inFlight = Array.from({ length: 5 }, (_, i) => cluster.rpc[name]!.job!(i, 1500));
   while (runs.length < 5) await sleep(10);

@@ -4,25 +4,14 @@
  * replies (the durable reply queue keeps them) or a clear error, never a hang.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type Cluster,
-  connect,
-  ReplyQueueLost,
-  rpc,
-  runServices,
-  type ServiceRunner,
-  service,
-  silentLogger,
-} from "../../../src/index.js";
+import { ReplyQueueLost, rpc, service } from "../../../src/index.js";
 import type { TransportStatus } from "../../../src/transport/transport.js";
 import { createVhost, rabbitmqctl, rabbitmqctlAsync, uniqueName } from "../../support/broker.js";
+import { testResources } from "../../support/resources.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-});
+const resources = testResources();
 const { uri, vhost } = createVhost("enoki-reliability");
 
 function makeSlow(name: string, runs: number[]) {
@@ -38,17 +27,8 @@ function makeSlow(name: string, runs: number[]) {
   return Slow;
 }
 
-async function start(cls: new () => object): Promise<ServiceRunner> {
-  const runner = await runServices([cls], { config: { AMQP_URI: uri }, logger: silentLogger });
-  cleanup.push(() => runner.stop());
-  return runner;
-}
-
-async function client(): Promise<Cluster> {
-  const cluster = await connect({ uri, logger: silentLogger, timeoutMs: 20_000 });
-  cleanup.push(() => cluster.close());
-  return cluster;
-}
+const start = (cls: new () => object) => resources.runner([cls], { AMQP_URI: uri });
+const client = () => resources.client({ uri, timeoutMs: 20_000 });
 
 /** The time from the connection's loss until it is connected again. */
 async function timeToRecover(statusOf: () => TransportStatus, cut: () => Promise<unknown>): Promise<number> {

@@ -3,18 +3,11 @@
  * calls round-robin.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type Cluster,
-  connect,
-  rpc,
-  runServices,
-  type ServiceRunner,
-  service,
-  silentLogger,
-} from "../../../src/index.js";
+import { rpc, service } from "../../../src/index.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
+import { testResources } from "../../support/resources.js";
 
 function makeSleeper(name: string, instance: string) {
   @service(name)
@@ -28,29 +21,11 @@ function makeSleeper(name: string, instance: string) {
   return Sleeper;
 }
 
-const cleanup: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-});
+const resources = testResources();
 
-async function start(
-  name: string,
-  instance: string,
-  config: Record<string, unknown> = {},
-): Promise<ServiceRunner> {
-  const runner = await runServices([makeSleeper(name, instance)], {
-    config: { AMQP_URI: brokerUri(), ...config },
-    logger: silentLogger,
-  });
-  cleanup.push(() => runner.stop());
-  return runner;
-}
-
-async function client(): Promise<Cluster> {
-  const cluster = await connect({ uri: brokerUri(), logger: silentLogger });
-  cleanup.push(() => cluster.close());
-  return cluster;
-}
+const start = (name: string, instance: string, config: Record<string, unknown> = {}) =>
+  resources.runner([makeSleeper(name, instance)], { AMQP_URI: brokerUri(), ...config });
+const client = () => resources.client({ uri: brokerUri() });
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();

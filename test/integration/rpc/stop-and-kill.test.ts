@@ -3,18 +3,11 @@
  * calls to another instance.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type Cluster,
-  connect,
-  rpc,
-  runServices,
-  type ServiceRunner,
-  service,
-  silentLogger,
-} from "../../../src/index.js";
+import { rpc, service } from "../../../src/index.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
+import { testResources } from "../../support/resources.js";
 
 function makeWorker(name: string, instance: string, started: string[]) {
   @service(name)
@@ -29,22 +22,10 @@ function makeWorker(name: string, instance: string, started: string[]) {
   return Worker;
 }
 
-const cleanup: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-});
+const resources = testResources();
 
-async function start(cls: new () => object): Promise<ServiceRunner> {
-  const runner = await runServices([cls], { config: { AMQP_URI: brokerUri() }, logger: silentLogger });
-  cleanup.push(() => runner.stop());
-  return runner;
-}
-
-async function client(): Promise<Cluster> {
-  const cluster = await connect({ uri: brokerUri(), logger: silentLogger });
-  cleanup.push(() => cluster.close());
-  return cluster;
-}
+const start = (cls: new () => object) => resources.runner([cls], { AMQP_URI: brokerUri() });
+const client = () => resources.client({ uri: brokerUri() });
 
 test("a gracefully stopped container answers its in-flight calls, then stops", async () => {
   const name = uniqueName("graceful");
