@@ -17,6 +17,7 @@ import {
   type WorkerContext,
 } from "../../src/index.js";
 import { createVhost } from "../support/broker.js";
+import { FIXTURE_CONTEXT } from "../support/fixtures.js";
 import { waitFor } from "../support/wait.js";
 import {
   assertDeliveryMatches,
@@ -59,15 +60,8 @@ class Alpha {
   }
 }
 
-const CONTEXT = {
-  language: "en-gb",
-  user_id: "u-42",
-  auth_token: "tok-abc",
-  user_agent: "capture/1.0",
-  custom_key: "custom-value",
-  num: 7,
-  nested: { a: [1, 2] },
-};
+// What arrives: Nameko drops the None value on the wire.
+const { none_val: _dropped, ...CONTEXT } = FIXTURE_CONTEXT;
 
 before(async () => {
   runner = await runServices([Alpha], { config: { AMQP_URI: uri }, logger: silentLogger });

@@ -16,7 +16,13 @@ import {
 } from "../../src/index.js";
 import { openTap } from "../support/amqp-tap.js";
 import { createVhost, rabbitmqctl } from "../support/broker.js";
-import { assertMatches, type Fixture, fixtureProperties, loadFixture } from "../support/fixtures.js";
+import {
+  assertMatches,
+  FIXTURE_CONTEXT,
+  type Fixture,
+  fixtureProperties,
+  loadFixture,
+} from "../support/fixtures.js";
 import { pythonTap, untyped } from "../support/python.js";
 import { Alpha, Beta } from "./nameko-services.js";
 
@@ -27,16 +33,7 @@ let cluster: Cluster;
 /** `x-expires` as rabbitmqctl lists it: a signed 32-bit int, as Nameko declares it. */
 const X_EXPIRES = [["x-expires", "signedint", 300000]];
 
-const CONTEXT = {
-  language: "en-gb",
-  user_id: "u-42",
-  auth_token: "tok-abc",
-  user_agent: "capture/1.0",
-  custom_key: "custom-value",
-  num: 7,
-  nested: { a: [1, 2] },
-  none_val: null,
-};
+const CONTEXT = FIXTURE_CONTEXT;
 
 before(async () => {
   runner = await runServices([Alpha, Beta], { config: { AMQP_URI: uri }, logger: silentLogger });

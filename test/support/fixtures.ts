@@ -25,6 +25,21 @@ export interface Fixture {
   [key: string]: unknown;
 }
 
+/**
+ * The context data the fixtures' callers sent (rpc_request_with_context and the events made
+ * while handling it); `none_val` is dropped on the wire, as Nameko drops None.
+ */
+export const FIXTURE_CONTEXT = {
+  language: "en-gb",
+  user_id: "u-42",
+  auth_token: "tok-abc",
+  user_agent: "capture/1.0",
+  custom_key: "custom-value",
+  num: 7,
+  nested: { a: [1, 2] },
+  none_val: null,
+} as const;
+
 /** Loads one fixture by file name (without `.json`). */
 export function loadFixture<T = Fixture>(name: string): T {
   return JSON.parse(readFileSync(`${dir}${name}.json`, "utf8")) as T;
