@@ -4,10 +4,30 @@
  * per fixture.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const dir = fileURLToPath(new URL("../../../shared/fixtures/nameko-wire/", import.meta.url));
+/**
+ * Where the fixtures are: `ENOKI_FIXTURES_DIR`, else the team's `shared/` beside the repository
+ * (`../shared`), else this machine's `/work/shared`. Missing fixtures fail the tests loudly.
+ */
+const dir = fixturesDir();
+
+function fixturesDir(): string {
+  const candidates = [
+    process.env.ENOKI_FIXTURES_DIR,
+    fileURLToPath(new URL("../../../shared/fixtures/nameko-wire/", import.meta.url)),
+    "/work/shared/fixtures/nameko-wire/",
+  ].filter((d): d is string => d !== undefined && d !== "");
+  const found = candidates.find((d) => existsSync(join(d, "README.md")));
+  if (found === undefined) {
+    throw new Error(
+      `Nameko wire fixtures not found; looked in ${candidates.join(", ")} (set ENOKI_FIXTURES_DIR)`,
+    );
+  }
+  return found.endsWith("/") ? found : `${found}/`;
+}
 
 export interface Fixture {
   case: string;
@@ -19,7 +39,7 @@ export interface Fixture {
   headers: Record<string, unknown>;
   body: unknown;
   body_raw: string;
-  placeholders: Record<string, { regex: string; example: string }>;
+  placeholders: Record<string, { regex: string; example?: string }>;
   request_body?: unknown;
   request_routing_key?: string;
   [key: string]: unknown;
@@ -46,13 +66,17 @@ export function loadFixture<T = Fixture>(name: string): T {
 }
 
 /** Fills placeholders with their example values (to publish a fixture message as captured). */
-export function withExamples(value: unknown, placeholders: Fixture["placeholders"]): unknown {
+export function withExamples<T>(value: T, placeholders: Fixture["placeholders"]): T {
+  return fillExamples(value, placeholders) as T;
+}
+
+function fillExamples(value: unknown, placeholders: Fixture["placeholders"]): unknown {
   if (typeof value === "string") {
     return value.replace(/\{\{[A-Z0-9_]+\}\}/g, (token) => placeholders[token]?.example ?? token);
   }
-  if (Array.isArray(value)) return value.map((v) => withExamples(v, placeholders));
+  if (Array.isArray(value)) return value.map((v) => fillExamples(v, placeholders));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withExamples(v, placeholders)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillExamples(v, placeholders)]));
   }
   return value;
 }
