@@ -22,32 +22,43 @@ export class AckBatcher {
     this.#channel = channel;
   }
 
+  /** Deliveries not yet settled with the broker. */
+  get outstanding(): number {
+    return this.#outstanding.length;
+  }
+
   delivered(tag: number): void {
     this.#outstanding.push(tag);
   }
 
   ack(tag: number): void {
     this.#acked.add(tag);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.#schedule();
   }
 
   reject(tag: number, requeue: boolean): void {
     this.#channel.reject(tagged(tag), requeue);
     this.#rejected.add(tag);
+    this.#schedule(); // to forget it, even on a queue that only ever rejects
   }
 
   /** Sends the acks collected so far. On a channel that has closed, the broker requeued them. */
   flush(): void {
     this.#scheduled = false;
-    if (this.#acked.size === 0) return;
+    if (this.#acked.size === 0 && this.#rejected.size === 0) return;
     try {
       this.#send();
     } catch {
-      this.#acked.clear();
+      // the channel is gone, and with it every unacknowledged delivery
     }
+    this.#acked.clear();
+    this.#rejected.clear();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   #send(): void {
@@ -64,10 +75,12 @@ export class AckBatcher {
     }
     this.#outstanding = this.#outstanding.slice(settledRun);
     if (lastAcked !== -1) this.#channel.ack(tagged(lastAcked), true);
-    if (this.#acked.size === 0) return;
     for (const tag of this.#acked) this.#channel.ack(tagged(tag), false);
-    this.#outstanding = this.#outstanding.filter((tag) => !this.#acked.has(tag));
-    this.#acked.clear();
+    if (this.#acked.size > 0 || this.#rejected.size > 0) {
+      this.#outstanding = this.#outstanding.filter(
+        (tag) => !this.#acked.has(tag) && !this.#rejected.has(tag),
+      );
+    }
   }
 }
 

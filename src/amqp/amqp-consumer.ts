@@ -77,6 +77,8 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
     });
     this.#tag = consumerTag;
     this.#opened = true;
+    // Cancelled while this (re)open was under way: stop the consumer it just started.
+    if (!this.active) await channel.cancel(consumerTag).catch(() => undefined);
     if (lost) {
       this.#logger.warn(
         "the queue was gone when consuming resumed; declared it again (what it held is lost)",
@@ -161,6 +163,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
   }
 
   #reopen(channel: Channel | undefined, model: ChannelModel): void {
+    this.#acks?.flush(); // acks of this turn, while their channel may still take them
     this.detach();
     if (channel !== undefined) void channel.close().catch(() => undefined);
     this.open(model).catch((err: Error) => {

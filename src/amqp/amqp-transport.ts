@@ -58,6 +58,7 @@ export class AmqpTransport implements Transport {
   #status: TransportStatus = "connecting";
   #model: ChannelModel | undefined;
   #publisher: ConfirmPublisher | undefined;
+  #opening: Promise<ConfirmPublisher> | undefined;
   #connected = deferred();
   #everConnected = deferred();
   #closing = false;
@@ -176,28 +177,30 @@ export class AmqpTransport implements Transport {
 
   async #waitForPublisher(): Promise<ConfirmPublisher> {
     const timeoutMs = this.#options.publishTimeoutMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ConnectionLost(`Not connected to ${this.description} within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    try {
-      while (true) {
-        await Promise.race([this.#connected.promise, timeout]);
-        // `#connected` stays resolved after close(): without this the loop would spin forever.
-        if (this.#closing) throw new ConnectionLost("The transport was closed");
-        const publisher = this.#publisher;
-        if (publisher?.open) return publisher;
-        // Connected but the publishing channel died: open another on the same connection.
-        if (this.#model !== undefined) {
-          this.#publisher = new ConfirmPublisher(await this.#model.createConfirmChannel());
-          return this.#publisher;
-        }
+    const notConnected = () =>
+      new ConnectionLost(`Not connected to ${this.description} within ${timeoutMs} ms`);
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      await within(this.#connected.promise, Math.max(0, deadline - Date.now()), notConnected);
+      // `#connected` stays resolved after close(): without this the loop would spin forever.
+      if (this.#closing) throw new ConnectionLost("The transport was closed");
+      const publisher = this.#publisher;
+      if (publisher?.open) return publisher;
+      // Connected but the publishing channel died: open another on the same connection, once
+      // for all the publishes waiting.
+      const model = this.#model;
+      if (model !== undefined) {
+        this.#opening ??= model
+          .createConfirmChannel()
+          .then((channel) => {
+            this.#publisher = new ConfirmPublisher(channel);
+            return this.#publisher;
+          })
+          .finally(() => {
+            this.#opening = undefined;
+          });
+        return await this.#opening;
       }
-    } finally {
-      clearTimeout(timer);
     }
   }
 

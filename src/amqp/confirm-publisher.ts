@@ -65,14 +65,22 @@ export class ConfirmPublisher {
         return;
       }
       // amqplib buffered it anyway; hold further publishes until the socket drains.
-      if (!writable && this.#drained === undefined) {
-        this.#drained = new Promise((done) =>
-          this.#channel.once("drain", () => {
-            this.#drained = undefined;
-            done();
-          }),
-        );
-      }
+      if (!writable && this.#drained === undefined) this.#drained = this.#untilDrained();
+    });
+  }
+
+  // Resolves on 'drain', or on 'close' (amqplib never emits 'drain' on a dead channel; the
+  // publishes waiting on it then fail with the closing error instead of hanging).
+  #untilDrained(): Promise<void> {
+    return new Promise((done) => {
+      const end = () => {
+        this.#channel.off("drain", end);
+        this.#channel.off("close", end);
+        this.#drained = undefined;
+        done();
+      };
+      this.#channel.once("drain", end);
+      this.#channel.once("close", end);
     });
   }
 

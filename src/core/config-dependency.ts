@@ -3,6 +3,7 @@
  * dependency provider). It lives in core beside `Config` because it needs nothing but the
  * container: no transport, no subsystem.
  */
+import { setOwn } from "../util/set-own.js";
 import type { Config } from "./config.js";
 import { dependency, type Injected } from "./dependency.js";
 import type { DependencyProvider } from "./extension.js";
@@ -52,7 +53,7 @@ function frozenCopy(value: unknown): unknown {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return value;
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = frozenCopy(item);
+    for (const [key, item] of Object.entries(value)) setOwn(copy, key, frozenCopy(item));
     return Object.freeze(copy);
   }
   return value;

@@ -2,6 +2,7 @@
  * Config keys and defaults, shared with Nameko so one config file serves Python and TypeScript
  * services. A config is a plain object, loaded once and passed down; never a global.
  */
+import { type Serializer, serializerByName } from "../serialization/json.js";
 import { ConfigurationError } from "./errors.js";
 
 /** A service config: Nameko's keys plus Enoki's, and anything else a service reads. */
@@ -32,7 +33,7 @@ export interface Config {
   RPC_PERSISTENT?: boolean;
   /** Largest message body a consumer accepts; larger ones are refused (0: no limit). Default 16 MiB. */
   MAX_MESSAGE_BYTES?: number;
-  /** Warn when the event loop was blocked this long, in seconds. Default 1. */
+  /** Warn when the event loop was blocked this long, in seconds; 0 turns it off. Default 1. */
   EVENT_LOOP_LAG_WARNING?: number;
   /** `false`: never declare `<service>.events` exchanges, expect them to exist. Default true. */
   DECLARE_EVENT_EXCHANGES?: boolean;
@@ -62,7 +63,8 @@ export interface ContainerSettings {
   readonly prefetch: number;
   readonly parentCallsTracked: number;
   readonly rpcExchange: string;
-  readonly serializer: string;
+  /** The body codec named by `serializer`. */
+  readonly serializer: Serializer;
   readonly rpcTimeoutMs: number;
   readonly maxMessageBytes: number;
   readonly rpcPersistent: boolean;
@@ -81,7 +83,7 @@ export function containerSettings(config: Config): ContainerSettings {
     prefetch: nonNegativeInt(config, "PREFETCH_COUNT", maxWorkers) || maxWorkers,
     parentCallsTracked: nonNegativeInt(config, "parent_calls_tracked", DEFAULTS.parent_calls_tracked),
     rpcExchange: nonEmptyString(config, "rpc_exchange", DEFAULTS.rpc_exchange),
-    serializer: nonEmptyString(config, "serializer", DEFAULTS.serializer),
+    serializer: serializerFor(nonEmptyString(config, "serializer", DEFAULTS.serializer)),
     rpcTimeoutMs: Math.round(nonNegativeNumber(config, "RPC_TIMEOUT", DEFAULTS.RPC_TIMEOUT) * 1000),
     maxMessageBytes: nonNegativeInt(config, "MAX_MESSAGE_BYTES", DEFAULTS.MAX_MESSAGE_BYTES),
     rpcPersistent: optionalBoolean(config, "RPC_PERSISTENT", DEFAULTS.RPC_PERSISTENT),
@@ -97,6 +99,12 @@ export function optionalBoolean(config: Config, key: string, fallback: boolean):
     throw new ConfigurationError(`Config key ${key} must be true or false, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function serializerFor(name: string): Serializer {
+  const serializer = serializerByName(name);
+  if (serializer === undefined) throw new ConfigurationError(`Unknown serializer ${JSON.stringify(name)}`);
+  return serializer;
 }
 
 /** Reads an optional non-negative integer key. */

@@ -73,6 +73,7 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   #hooks: { setup: DependencyProvider[]; result: DependencyProvider[]; teardown: DependencyProvider[] };
   #timeouts: PhaseTimeouts;
   #state: ContainerState = "created";
+  #starting: Promise<void> | undefined;
   #killer = new AbortController();
   #stopping = new AbortController();
   #resolveClosed!: (reason: Error | undefined) => void;
@@ -224,9 +225,14 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   }
 
   /** Sets up, then starts, every extension. On failure the container is killed and this rejects. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.#assertCreated("start");
     this.#state = "starting";
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     const all = [...this.#entrypoints, ...this.#dependencies.values(), ...this.#shared.values()];
     try {
       await runPhase(all, "setup", this.#timeouts.setup, this.logger);
@@ -244,7 +250,10 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
    * if a phase runs out of time.
    */
   async stop(): Promise<void> {
-    if (this.#state !== "running" && this.#state !== "starting") return;
+    // Stopping halfway through start would leave consumers that start later running: let the
+    // start finish (or fail) first.
+    if (this.#state === "starting") await this.#starting?.catch(() => undefined);
+    if (this.#state !== "running") return;
     this.#state = "stopping";
     this.#stopping.abort();
     const steps = [
@@ -360,7 +369,7 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
       this.#logWorkerError(entrypoint, ctx, error);
     }
     await this.#afterWorker(ctx, outcome, handleResult);
-    this.#workerDone({ entrypoint, args, context: ctx, outcome });
+    if (this.#doneListeners.size > 0) this.#workerDone({ entrypoint, args, context: ctx, outcome });
     return outcome;
   }
 

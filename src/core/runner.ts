@@ -1,10 +1,5 @@
-/**
- * The service runner: several services in one process, sharing one broker connection.
- */
-import { tlsFromConfig } from "../amqp/tls-config.js";
-import { maskUri } from "../amqp/uri.js";
 import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
-import { createTransport } from "../transport/create-transport.js";
+import { transportFromConfig } from "../transport/create-transport.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 import { type Config, DEFAULTS, nonNegativeNumber } from "./config.js";
@@ -103,26 +98,28 @@ export class ServiceRunner implements AsyncDisposable {
   async start(): Promise<void> {
     if (this.#started) throw new Error("The runner has already started");
     this.#started = true;
-    this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger);
-    this.#stopMonitor = monitorEventLoop({
-      warnAfterMs:
-        nonNegativeNumber(this.config, "EVENT_LOOP_LAG_WARNING", DEFAULTS.EVENT_LOOP_LAG_WARNING) * 1000,
-      heartbeatSeconds: nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
-      logger: this.logger,
-    });
     const transport = this.#options.transport ?? this.#connect();
     this.#transport = transport;
-    await transport.ready();
-    this.#containers = this.#classes.map(
-      (cls) =>
-        new ServiceContainer(cls, {
-          config: this.config,
-          transport,
-          logger: this.logger,
-          runnerShared: this.#shared,
-          ...(this.#options.phaseTimeouts ? { phaseTimeouts: this.#options.phaseTimeouts } : {}),
-        }),
-    );
+    try {
+      // Built before waiting for the broker: a bad config fails now, not once RabbitMQ is up.
+      this.#containers = this.#classes.map(
+        (cls) =>
+          new ServiceContainer(cls, {
+            config: this.config,
+            transport,
+            logger: this.logger,
+            runnerShared: this.#shared,
+            ...(this.#options.phaseTimeouts ? { phaseTimeouts: this.#options.phaseTimeouts } : {}),
+          }),
+      );
+      this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger);
+      this.#stopMonitor = this.#monitor();
+      await transport.ready();
+    } catch (err) {
+      await this.#release();
+      this.#resolveClosed(err as Error);
+      throw err;
+    }
     void this.#watch();
     try {
       await Promise.all(this.#containers.map((c) => c.start()));
@@ -148,19 +145,24 @@ export class ServiceRunner implements AsyncDisposable {
     await this.stop();
   }
 
+  #monitor(): (() => void) | undefined {
+    const seconds = nonNegativeNumber(this.config, "EVENT_LOOP_LAG_WARNING", DEFAULTS.EVENT_LOOP_LAG_WARNING);
+    if (seconds === 0) return undefined; // 0 turns the warning off
+    return monitorEventLoop({
+      warnAfterMs: seconds * 1000,
+      heartbeatSeconds: nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
+      logger: this.logger,
+    });
+  }
+
   #connect(): Transport {
-    const uri = typeof this.config.AMQP_URI === "string" ? this.config.AMQP_URI : DEFAULTS.AMQP_URI;
-    const heartbeat = nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT);
-    this.logger.info({ broker: maskUri(uri) }, `connecting to ${maskUri(uri)}`);
-    const memoryBroker = this.#options.memoryBroker;
-    const tls = tlsFromConfig(this.config);
-    return createTransport(uri, {
-      heartbeat,
+    const transport = transportFromConfig(this.config, {
       logger: this.logger,
       connectionName: "enoki",
-      memoryBroker,
-      ...(tls ? { tls } : {}),
+      memoryBroker: this.#options.memoryBroker,
     });
+    this.logger.info({ broker: transport.description }, `connecting to ${transport.description}`);
+    return transport;
   }
 
   // Crash-only: when one container dies, the runner takes the others down with it.

@@ -132,8 +132,13 @@ export function bindArguments(
   args: readonly unknown[],
   kwargs: Record<string, unknown>,
 ): unknown[] {
+  // The common case, on the hot path: positional arguments only, as many as fit.
+  const shape = shapeOf(sig.params);
+  if (shape.restIndex === -1 && args.length >= shape.required && args.length <= sig.params.length) {
+    if (isEmpty(kwargs)) return args as unknown[];
+  }
   const { params, method } = sig;
-  const restIndex = params.findIndex((p) => p.rest);
+  const restIndex = shape.restIndex;
   const positional = restIndex === -1 ? params.length : restIndex;
   if (restIndex === -1 && args.length > positional) {
     throw new IncorrectSignature(tooManyPositional(method, params, args.length));
@@ -178,4 +183,31 @@ function missingMessage(method: string, missing: readonly Parameter[]): string {
         : `${names.slice(0, -1).join(", ")}, and ${names[names.length - 1]}`;
   const noun = names.length === 1 ? "argument" : "arguments";
   return `${method}() missing ${names.length} required positional ${noun}: ${list}`;
+}
+
+interface Shape {
+  readonly restIndex: number;
+  /** Positional arguments every call must give: those before the last one without a default. */
+  readonly required: number;
+}
+
+const shapes = new WeakMap<readonly Parameter[], Shape>();
+
+function shapeOf(params: readonly Parameter[]): Shape {
+  let shape = shapes.get(params);
+  if (shape === undefined) {
+    const restIndex = params.findIndex((p) => p.rest);
+    let required = 0;
+    params.forEach((p, i) => {
+      if (!p.rest && !p.hasDefault) required = i + 1;
+    });
+    shape = { restIndex, required };
+    shapes.set(params, shape);
+  }
+  return shape;
+}
+
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const _ in record) return false;
+  return true;
 }

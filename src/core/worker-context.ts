@@ -61,7 +61,8 @@ export class WorkerContext {
   }
 }
 
-function parentStack(incoming: unknown, tracked: number): string[] {
+/** The last `tracked` call ids of an incoming `call_id_stack` (as Nameko keeps them). */
+export function parentStack(incoming: unknown, tracked: number): string[] {
   // Nameko splits a string stack into characters; a single call id is the sane reading.
   const stack = Array.isArray(incoming)
     ? incoming.map(String)

@@ -4,10 +4,8 @@
  */
 import type { ServiceContainer } from "../core/container.js";
 import { dependency, type Injected } from "../core/dependency.js";
-import { ConfigurationError } from "../core/errors.js";
 import type { DependencyProvider } from "../core/extension.js";
 import type { WorkerContext } from "../core/worker-context.js";
-import { serializerByName } from "../serialization/json.js";
 import { EventPublisher, type UnroutableEventPolicy } from "./event-publisher.js";
 import type { Dispatch, EventMap } from "./types.js";
 
@@ -61,10 +59,7 @@ export class EventDispatcherProvider implements DependencyProvider<Dispatch> {
     const { settings, transport, logger, serviceName } = container;
     this.name = `eventDispatcher(${serviceName})`;
     this.#source = serviceName;
-    const serializer = serializerByName(settings.serializer);
-    if (serializer === undefined)
-      throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
-    this.#publisher = new EventPublisher(transport, serializer, logger, {
+    this.#publisher = new EventPublisher(transport, settings.serializer, logger, {
       onUnroutable: options.unroutable ?? "warn",
       declareExchanges: settings.declareEventExchanges,
       autoDeleteExchanges: settings.autoDeleteEventExchanges,

@@ -13,7 +13,7 @@ import { contextFromHeaders } from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
 import type { Entrypoint, WorkerOutcome } from "../core/extension.js";
 import type { Logger } from "../core/logger.js";
-import { BodyDecodeError, serializerForContentType } from "../serialization/json.js";
+import { decodeBody } from "../serialization/decode-body.js";
 import type { BindingSpec, Consumer, Delivery, QueueSpec } from "../transport/transport.js";
 import { RequeueBackoff } from "./requeue-backoff.js";
 
@@ -100,7 +100,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
   #onMessage(delivery: Delivery): void {
     let body: unknown;
     try {
-      body = decodeMessageBody(delivery, this.#maxBodyBytes);
+      body = decodeBody(delivery, this.#maxBodyBytes);
     } catch (err) {
       const queue = this.#topology?.queue.name;
       const reason = (err as Error).message;
@@ -161,26 +161,4 @@ export abstract class MessageEntrypoint implements Entrypoint {
       this.#settledAll = undefined;
     }
   }
-}
-
-/**
- * Decodes a message body by its content type. Throws {@link BodyDecodeError} with the reason
- * when the headers could not be read, the content type is missing or unknown, the body is over
- * `maxBodyBytes` (0: no limit) or is not valid for its content type.
- */
-export function decodeMessageBody(delivery: Delivery, maxBodyBytes: number): unknown {
-  if (delivery.headerError !== undefined) {
-    throw new BodyDecodeError(`message headers could not be decoded: ${delivery.headerError}`);
-  }
-  const { contentType } = delivery.properties;
-  if (contentType === undefined || contentType === "")
-    throw new BodyDecodeError("message has no content type");
-  const serializer = serializerForContentType(contentType);
-  if (serializer === undefined) throw new BodyDecodeError(`unsupported content type \`${contentType}\``);
-  if (maxBodyBytes > 0 && delivery.body.length > maxBodyBytes) {
-    throw new BodyDecodeError(
-      `message body of ${delivery.body.length} bytes exceeds the limit of ${maxBodyBytes}`,
-    );
-  }
-  return serializer.decode(delivery.body);
 }

@@ -5,10 +5,9 @@
 import { PERSISTENT } from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
 import { dependency, type Injected } from "../core/dependency.js";
-import { ConfigurationError } from "../core/errors.js";
 import type { DependencyProvider } from "../core/extension.js";
 import type { WorkerContext } from "../core/worker-context.js";
-import { type Serializer, serializerByName } from "../serialization/json.js";
+import type { Serializer } from "../serialization/json.js";
 import type { ExchangeSpec, MessageProperties } from "../transport/transport.js";
 import { type ExchangeOptions, exchangeSpec } from "./declarations.js";
 
@@ -78,10 +77,7 @@ export class PublisherProvider implements DependencyProvider<Publish> {
     this.#exchange = exchange === undefined ? undefined : exchangeSpec(exchange);
     this.#defaults = defaults;
     this.name = `publisher(${this.#exchange?.name ?? ""})`;
-    const serializer = serializerByName(container.settings.serializer);
-    if (serializer === undefined)
-      throw new ConfigurationError(`Unknown serializer ${JSON.stringify(container.settings.serializer)}`);
-    this.#serializer = serializer;
+    this.#serializer = container.settings.serializer;
   }
 
   async setup(): Promise<void> {

@@ -48,7 +48,8 @@ export class RequeueBackoff {
 
   /** Forgets the failures of a message that was handled. */
   succeeded(delivery: Delivery): void {
-    if (this.#failures.size > 0) this.#failures.delete(messageKey(delivery));
+    // A message that failed before always comes back marked redelivered: no hashing otherwise.
+    if (delivery.redelivered && this.#failures.size > 0) this.#failures.delete(messageKey(delivery));
   }
 }
 

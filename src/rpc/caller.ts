@@ -47,7 +47,7 @@ export class RpcCaller {
   /** Calls a remote method; resolves with its result or rejects with its (rebuilt) error. */
   async call(request: RpcRequest): Promise<unknown> {
     const body = this.#serializer.encode({ args: request.args, kwargs: request.kwargs });
-    await this.#listener.ready();
+    if (!this.#listener.isReady) await this.#listener.ready();
     const correlationId = randomUUID();
     const target = rpcRoutingKey(request.service, request.method);
     const reply = this.#listener.expect(correlationId, target, request.timeoutMs);

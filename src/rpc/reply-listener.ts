@@ -29,6 +29,7 @@ export class ReplyListener implements Extension {
   readonly #pending = new Map<string, PendingCall>();
   #consumer: Promise<Consumer> | undefined;
   #ready: Promise<void> | undefined;
+  #isReady = false;
   readonly #queueName: string;
   #closed: Error | undefined;
 
@@ -51,6 +52,11 @@ export class ReplyListener implements Extension {
     await this.ready();
   }
 
+  /** Whether the reply queue is declared and consumed (so calls need not wait for it). */
+  get isReady(): boolean {
+    return this.#isReady;
+  }
+
   /** Declares the reply queue and starts consuming it (once). */
   ready(): Promise<void> {
     if (this.#ready !== undefined) return this.#ready;
@@ -63,7 +69,9 @@ export class ReplyListener implements Extension {
       onMessage: (d) => this.#onReply(d),
       onQueueLost: () => this.#failAll(new ReplyQueueLost(this.#queueName, this.#pending.size)),
     });
-    this.#ready = this.#consumer.then(() => undefined);
+    this.#ready = this.#consumer.then(() => {
+      this.#isReady = true;
+    });
     // A failed declare is retried by the next call, rather than failing every call forever.
     this.#ready.catch(() => {
       this.#ready = undefined;
@@ -76,6 +84,8 @@ export class ReplyListener implements Extension {
    * A `timeoutMs` of 0 waits forever.
    */
   expect(correlationId: string, target: string, timeoutMs: number): Promise<unknown> {
+    // Closed after the caller passed ready(): nothing would ever settle the call.
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
     return new Promise((resolve, reject) => {
       const timer =
         timeoutMs > 0
@@ -105,6 +115,7 @@ export class ReplyListener implements Extension {
     const consumer = this.#consumer;
     this.#consumer = undefined;
     this.#ready = undefined;
+    this.#isReady = false;
     if (consumer !== undefined) await (await consumer.catch(() => undefined))?.close();
   }
 

@@ -3,6 +3,7 @@
  * worker runs, and turned into the error Nameko would reply with.
  */
 import { MalformedRequest } from "../core/errors.js";
+import { decodeBody } from "../serialization/decode-body.js";
 import { BodyDecodeError, type Serializer, serializerForContentType } from "../serialization/json.js";
 import type { Delivery } from "../transport/transport.js";
 
@@ -22,22 +23,9 @@ export function replySerializer(delivery: Delivery, fallback: Serializer): Seria
 
 /** Decodes and checks a request body. Throws {@link MalformedRequest} with the reason. */
 export function decodeRequest(delivery: Delivery, maxBodyBytes: number): DecodedRequest {
-  if (delivery.headerError !== undefined) {
-    throw new MalformedRequest(`Message headers could not be decoded: ${delivery.headerError}`);
-  }
-  const { contentType } = delivery.properties;
-  if (contentType === undefined || contentType === "")
-    throw new MalformedRequest("Message has no content type");
-  const serializer = serializerForContentType(contentType);
-  if (serializer === undefined) throw new MalformedRequest(`Unsupported content type \`${contentType}\``);
-  if (maxBodyBytes > 0 && delivery.body.length > maxBodyBytes) {
-    throw new MalformedRequest(
-      `Message body of ${delivery.body.length} bytes exceeds the limit of ${maxBodyBytes}`,
-    );
-  }
   let body: unknown;
   try {
-    body = serializer.decode(delivery.body);
+    body = decodeBody(delivery, maxBodyBytes);
   } catch (err) {
     throw new MalformedRequest(
       err instanceof BodyDecodeError ? err.message : "Message body could not be decoded",

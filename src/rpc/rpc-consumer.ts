@@ -15,11 +15,11 @@ import {
   TRANSIENT,
 } from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
-import { ConfigurationError, MethodNotFound, UnserializableValueError } from "../core/errors.js";
+import { MethodNotFound, UnserializableValueError } from "../core/errors.js";
 import type { Extension, WorkerOutcome } from "../core/extension.js";
 import type { Logger } from "../core/logger.js";
 import { bindArguments } from "../core/signature.js";
-import { type Serializer, serializerByName } from "../serialization/json.js";
+import type { Serializer } from "../serialization/json.js";
 import { toWireError, type WireError } from "../serialization/wire-error.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
 import { decodeRequest, replySerializer } from "./request.js";
@@ -34,16 +34,13 @@ export class RpcConsumer implements Extension {
   readonly #serializer: Serializer;
   readonly #maxBodyBytes: number;
   #consumer: Consumer | undefined;
+  #stopping = false;
 
   constructor(container: ServiceContainer) {
     this.#container = container;
     this.name = `rpc consumer rpc-${container.serviceName}`;
     this.#logger = container.logger.child({ queue: rpcQueue(container.serviceName).name });
-    const serializer = serializerByName(container.settings.serializer);
-    if (serializer === undefined) {
-      throw new ConfigurationError(`Unknown serializer ${JSON.stringify(container.settings.serializer)}`);
-    }
-    this.#serializer = serializer;
+    this.#serializer = container.settings.serializer;
     this.#maxBodyBytes = container.settings.maxMessageBytes;
   }
 
@@ -54,7 +51,9 @@ export class RpcConsumer implements Extension {
   /** Removes an entrypoint; the last one to go cancels consuming, so no new request arrives. */
   async unregister(entrypoint: RpcEntrypoint): Promise<void> {
     this.#entrypoints.delete(entrypoint.method);
-    if (this.#entrypoints.size === 0) await this.#consumer?.cancel();
+    if (this.#entrypoints.size > 0) return;
+    this.#stopping = true;
+    await this.#consumer?.cancel();
   }
 
   async start(): Promise<void> {
@@ -79,6 +78,11 @@ export class RpcConsumer implements Extension {
   }
 
   #onRequest(delivery: Delivery): void {
+    // Delivered between the stop and the broker's cancel-ok: another instance will answer it.
+    if (this.#stopping) {
+      delivery.reject(true);
+      return;
+    }
     const replyTo = delivery.properties.replyTo;
     if (replyTo === undefined || replyTo === "") {
       // Nobody to tell: reject without requeueing, visibly (Nameko crashes here).

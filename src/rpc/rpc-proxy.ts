@@ -5,10 +5,8 @@
 import { rpcExchange } from "../amqp/naming.js";
 import type { ServiceContainer } from "../core/container.js";
 import { dependency, type Injected } from "../core/dependency.js";
-import { ConfigurationError } from "../core/errors.js";
 import type { DependencyProvider } from "../core/extension.js";
 import type { WorkerContext } from "../core/worker-context.js";
-import { serializerByName } from "../serialization/json.js";
 import { RpcCaller } from "./caller.js";
 import { serviceClient } from "./client.js";
 import { ReplyListener } from "./reply-listener.js";
@@ -71,8 +69,6 @@ function sharedCaller(container: ServiceContainer): RpcCaller {
     "reply-listener",
     () => new ReplyListener(transport, serviceName, exchange, logger),
   );
-  const serializer = serializerByName(settings.serializer);
-  if (serializer === undefined)
-    throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
+  const serializer = settings.serializer;
   return new RpcCaller(transport, listener, exchange.name, serializer, settings.rpcPersistent);
 }

@@ -10,9 +10,12 @@ import { RpcConsumer } from "./rpc-consumer.js";
 /** Options of `@rpc`. */
 export interface RpcOptions {
   /**
-   * Error classes that are part of the method's contract (Nameko's `expected_exceptions`):
+   * Error classes that are part of the method's contract (Nameko's `expected_exceptions`, the
+   * option `@http` has too):
    * logged as warnings rather than errors. The reply is the same.
    */
+  expectedErrors?: readonly Function[];
+  /** A shorter name for {@link RpcOptions.expectedErrors} (`@http` takes `expectedErrors`). */
   expected?: readonly Function[];
 }
 
@@ -22,7 +25,7 @@ export interface RpcOptions {
  *
  * @example
  * @rpc async hello(name: string) { return `Hello, ${name}!`; }
- * @rpc({ expected: [NotFound] }) async get(id: string) { ... }
+ * @rpc({ expectedErrors: [NotFound] }) async get(id: string) { ... }
  */
 export function rpc(method: Function, context: AnyMethodContext): void;
 export function rpc(options: RpcOptions): (method: Function, context: AnyMethodContext) => void;
@@ -58,7 +61,7 @@ export class RpcEntrypoint implements Entrypoint {
     this.method = signature.method;
     this.name = `rpc ${container.serviceName}.${signature.method}`;
     this.signature = signature;
-    this.expected = options.expected ?? [];
+    this.expected = options.expectedErrors ?? options.expected ?? [];
     this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
   }
 

@@ -10,18 +10,16 @@ import {
   STANDALONE_PROXY,
   standaloneCallId,
 } from "../amqp/naming.js";
-import { tlsFromConfig } from "../amqp/tls-config.js";
 import type { TlsOptions } from "../amqp/uri.js";
-import { type Config, containerSettings, DEFAULTS } from "../core/config.js";
-import { ConfigurationError } from "../core/errors.js";
+import { type Config, containerSettings } from "../core/config.js";
 import { createLogger, type Logger } from "../core/logger.js";
+import { parentStack } from "../core/worker-context.js";
 import { EventPublisher, type UnroutableEventPolicy } from "../events/event-publisher.js";
 import { RpcCaller } from "../rpc/caller.js";
 import { clusterRpc, serviceClient } from "../rpc/client.js";
 import { ReplyListener } from "../rpc/reply-listener.js";
 import type { ClusterRpc, ServiceClient, UntypedRpcClient } from "../rpc/types.js";
-import { serializerByName } from "../serialization/json.js";
-import { createTransport } from "../transport/create-transport.js";
+import { transportFromConfig } from "../transport/create-transport.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 
@@ -73,9 +71,7 @@ export class Cluster implements AsyncDisposable {
     this.#ownsTransport = ownsTransport;
     this.config = options.config ?? {};
     const settings = containerSettings(this.config);
-    const serializer = serializerByName(settings.serializer);
-    if (serializer === undefined)
-      throw new ConfigurationError(`Unknown serializer ${JSON.stringify(settings.serializer)}`);
+    const serializer = settings.serializer;
     const exchange = rpcExchange(settings.rpcExchange);
     this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
     this.#caller = new RpcCaller(
@@ -164,13 +160,7 @@ export class Cluster implements AsyncDisposable {
 // Nameko 2.14 seeds every call of one proxy with the same `standalone_rpc_proxy.call.<uuid>`.
 function seedHeaders(contextData: Record<string, unknown>, tracked: number): Record<string, unknown> {
   const { [CALL_ID_STACK_KEY]: parents, ...data } = contextData;
-  const parentStack = Array.isArray(parents) ? parents.map(String).slice(-tracked) : [];
-  return contextHeaders(data, [...parentStack, standaloneCallId(randomUUID())]);
-}
-
-function tlsOption(options: ConnectOptions): { tls?: TlsOptions } {
-  const tls = options.tls ?? tlsFromConfig(options.config ?? {});
-  return tls ? { tls } : {};
+  return contextHeaders(data, [...parentStack(parents, tracked), standaloneCallId(randomUUID())]);
 }
 
 /**
@@ -182,11 +172,15 @@ function tlsOption(options: ConnectOptions): { tls?: TlsOptions } {
  */
 export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   const logger = options.logger ?? createLogger();
-  const uri = options.uri ?? (options.config?.AMQP_URI as string | undefined) ?? DEFAULTS.AMQP_URI;
-  const { memoryBroker } = options;
   const transport =
     options.transport ??
-    createTransport(uri, { logger, connectionName: "enoki standalone", memoryBroker, ...tlsOption(options) });
+    transportFromConfig(options.config ?? {}, {
+      logger,
+      connectionName: "enoki standalone",
+      memoryBroker: options.memoryBroker,
+      uri: options.uri,
+      tls: options.tls,
+    });
   let cluster: Cluster;
   try {
     cluster = new Cluster(transport, options.transport === undefined, options, logger);

@@ -13,7 +13,7 @@ import { formatListenAddress } from "../http/address.js";
 import { HttpServer } from "../http/server.js";
 import type { ClusterRpc, RpcClient, ServiceClient } from "../rpc/types.js";
 import { type Cluster, connect } from "../standalone/cluster.js";
-import { createTransport } from "../transport/create-transport.js";
+import { transportFromConfig } from "../transport/create-transport.js";
 import { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 
@@ -75,10 +75,11 @@ export class TestServices implements AsyncDisposable {
       if (names.has(name)) throw new ConfigurationError(`Two services are named ${name}`);
       names.add(name);
     }
-    this.transport = createTransport(uri, {
+    this.transport = transportFromConfig(this.config, {
       logger: this.#logger,
       connectionName: "enoki testing",
-      ...(this.memoryBroker ? { memoryBroker: this.memoryBroker } : {}),
+      memoryBroker: this.memoryBroker,
+      uri,
     });
     try {
       this.containers = classes.map(

@@ -3,8 +3,12 @@
  * `pyamqp://`; the in-memory broker for `memory://`.
  */
 import { AmqpTransport, type AmqpTransportOptions } from "../amqp/amqp-transport.js";
+import { tlsFromConfig } from "../amqp/tls-config.js";
+import type { TlsOptions } from "../amqp/uri.js";
 import { maskUri } from "../amqp/uri.js";
+import { type Config, DEFAULTS, nonNegativeNumber } from "../core/config.js";
 import { ConfigurationError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 import { MemoryBroker } from "./memory/memory-broker.js";
 import { MemoryTransport } from "./memory/memory-transport.js";
 import type { Transport } from "./transport.js";
@@ -53,4 +57,33 @@ export function createTransport(uri: string, options: CreateTransportOptions = {
     );
   }
   return new AmqpTransport({ ...amqpOptions, uri });
+}
+
+/** What {@link transportFromConfig} needs besides the config. */
+export interface TransportFromConfigOptions {
+  readonly logger: Logger;
+  /** Shown in the broker's connection list. */
+  readonly connectionName: string;
+  readonly memoryBroker?: MemoryBroker | undefined;
+  /** Overrides the broker URI of the config (`AMQP_URI`). */
+  readonly uri?: string | undefined;
+  /** Overrides the TLS settings of the config (`AMQP_SSL`). */
+  readonly tls?: TlsOptions | undefined;
+}
+
+/**
+ * The transport a config describes: `AMQP_URI` (default `amqp://guest:guest@localhost`),
+ * `HEARTBEAT` and `AMQP_SSL`. The one place runners, standalone clients and test services read
+ * those keys.
+ */
+export function transportFromConfig(config: Config, options: TransportFromConfigOptions): Transport {
+  const uri = options.uri ?? (typeof config.AMQP_URI === "string" ? config.AMQP_URI : DEFAULTS.AMQP_URI);
+  const tls = options.tls ?? tlsFromConfig(config);
+  return createTransport(uri, {
+    heartbeat: nonNegativeNumber(config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
+    logger: options.logger,
+    connectionName: options.connectionName,
+    ...(options.memoryBroker ? { memoryBroker: options.memoryBroker } : {}),
+    ...(tls ? { tls } : {}),
+  });
 }

@@ -147,8 +147,8 @@ test("undecodable events are rejected without requeue, logged with the queue and
   assert.deepEqual(seen, ["ok"]);
   const reasons = logger.lines.filter((l) => /rejected a message/.test(l.msg)).map((l) => l.fields.reason);
   assert.deepEqual(reasons.slice(0, 2), [
-    "message has no content type",
-    "unsupported content type `text/plain`",
+    "Message has no content type",
+    "Unsupported content type `text/plain`",
   ]);
   assert.match(String(reasons[2]), /^Invalid JSON/);
   for (const line of logger.lines.filter((l) => /rejected a message/.test(l.msg))) {

@@ -62,3 +62,25 @@ test("a flush on a closed channel is harmless (the broker requeued everything)",
   await nextTurn();
   acks.flush();
 });
+
+test("a channel that only rejects does not accumulate what it rejected", async () => {
+  const { channel } = fakeChannel();
+  const acks = new AckBatcher(channel);
+  for (let tag = 1; tag <= 1000; tag++) {
+    acks.delivered(tag);
+    acks.reject(tag, false);
+  }
+  assert.equal(acks.outstanding, 1000);
+  await nextTurn();
+  assert.equal(acks.outstanding, 0);
+});
+
+test("rejected deliveries behind an unfinished one are forgotten too", async () => {
+  const { channel } = fakeChannel();
+  const acks = new AckBatcher(channel);
+  for (const tag of [1, 2, 3]) acks.delivered(tag);
+  acks.reject(2, false);
+  acks.reject(3, true);
+  await nextTurn();
+  assert.equal(acks.outstanding, 1);
+});
