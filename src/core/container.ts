@@ -4,6 +4,7 @@
  */
 
 import type { Transport } from "../transport/transport.js";
+import { within } from "../util/within.js";
 import { type Config, type ContainerSettings, containerSettings } from "./config.js";
 import { findDeclarations } from "./dependency.js";
 import { ConfigurationError, ContainerBeingKilled } from "./errors.js";
@@ -53,9 +54,12 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   readonly serviceName: string;
   readonly serviceClass: ServiceClass<S>;
   readonly config: Config;
+  /** The config's container settings, validated (max_workers, prefetch, serializer, ...). */
   readonly settings: ContainerSettings;
+  /** The broker this container consumes from and publishes to (shared with its runner). */
   readonly transport: Transport;
   readonly logger: Logger;
+  /** The `max_workers` slots all its entrypoints share. */
   readonly pool: WorkerPool;
   /** Resolves when the container has stopped (`undefined`) or was killed (the reason). */
   readonly closed: Promise<Error | undefined>;
@@ -417,18 +421,8 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   }
 
   async #drain(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`running workers did not finish within ${this.#timeouts.stop} ms`)),
-        this.#timeouts.stop,
-      );
-    });
-    try {
-      await Promise.race([this.pool.idle(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const ms = this.#timeouts.stop;
+    await within(this.pool.idle(), ms, () => new Error(`running workers did not finish within ${ms} ms`));
   }
 
   #assertCreated(action: string): void {

@@ -1,6 +1,8 @@
 /**
  * Running one lifecycle phase over a set of extensions, in parallel, each with a time limit.
  */
+
+import { within } from "../util/within.js";
 import { ExtensionTimeoutError } from "./errors.js";
 import type { Extension, Phase } from "./extension.js";
 import type { Logger } from "./logger.js";
@@ -42,14 +44,5 @@ export async function runPhase(
 async function withTimeout(ext: Extension, phase: Phase, timeoutMs: number, reason?: Error): Promise<void> {
   const run = phase === "kill" ? ext.kill?.(reason ?? new Error("killed")) : ext[phase]?.();
   if (run === undefined) return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ExtensionTimeoutError(ext.name, phase, timeoutMs)), timeoutMs);
-    timer.unref();
-  });
-  try {
-    await Promise.race([run, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await within(run, timeoutMs, () => new ExtensionTimeoutError(ext.name, phase, timeoutMs));
 }

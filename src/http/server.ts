@@ -10,6 +10,7 @@
  * finish (their workers were drained by the containers before), and the rest are cut after
  * {@link SHUTDOWN_GRACE_MS}.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -18,6 +19,7 @@ import type { ServiceContainer } from "../core/container.js";
 import { ConfigurationError } from "../core/errors.js";
 import type { Extension } from "../core/extension.js";
 import type { Logger } from "../core/logger.js";
+import { settleWithin } from "../util/within.js";
 import { formatListenAddress, type ListenAddress } from "./address.js";
 import { HttpError } from "./http-error.js";
 import { type HttpSettings, httpSettings } from "./http-settings.js";
@@ -64,6 +66,7 @@ export class HttpServer {
   readonly #autoHead = new Set<string>();
   readonly #methods = new Set<string>();
   readonly #inFlight = new Set<ServerResponse>();
+  #onIdle: (() => void) | undefined;
   readonly #current = new WeakMap<Duplex, ServerResponse>();
   #users = 0;
   #listening: Promise<void> | undefined;
@@ -184,11 +187,11 @@ export class HttpServer {
   }
 
   /** Waits until no response is in flight, for at most `ms`. */
+  /** Waits until no request is in flight, or `ms` has passed. */
   async #settle(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.#inFlight.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    if (this.#inFlight.size === 0) return;
+    await settleWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), ms);
+    this.#onIdle = undefined;
   }
 
   // --- requests -----------------------------------------------------------------------------------
@@ -241,6 +244,7 @@ export class HttpServer {
     this.#current.set(req.socket, res);
     res.once("close", () => {
       this.#inFlight.delete(res);
+      if (this.#inFlight.size === 0) this.#onIdle?.();
       if (this.#current.get(req.socket) === res) this.#current.delete(req.socket);
     });
   }

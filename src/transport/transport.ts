@@ -105,6 +105,7 @@ export interface Transport {
   readonly status: TransportStatus;
   /** Resolves once connected for the first time. */
   ready(): Promise<void>;
+  /** Declares an exchange (a no-op for `declare: false`); fails if it exists with other flags. */
   declareExchange(spec: ExchangeSpec): Promise<void>;
   /** Declares the spec's topology and starts consuming. */
   consume(spec: ConsumerSpec): Promise<Consumer>;
@@ -115,5 +116,6 @@ export interface Transport {
   publish(message: OutgoingMessage): Promise<void>;
   /** Calls `listener` on every status change; returns a function that removes it. */
   onStatus(listener: (status: TransportStatus) => void): () => void;
+  /** Closes consumers and the connection; unsettled deliveries go back to their queues. */
   close(): Promise<void>;
 }
