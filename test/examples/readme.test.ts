@@ -121,6 +121,11 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
     evidence: 'startTravel(["gateway"], env)',
   },
   "npm run bench": { file: "test/examples/bench.test.ts", evidence: 'execFile)("npm", ["run", "bench"]' },
+  // Opt-in: runs when NAMEKO_PATH names a Nameko checkout (not installable in CI).
+  "NAMEKO_PATH=~/src/nameko npm test -- test/interop": {
+    file: "test/interop/nameko.test.ts",
+    evidence: "const namekoPath = process.env.NAMEKO_PATH;",
+  },
   "node --import tsx examples/travel/web-app/server.ts": {
     file: "test/examples/web-app.test.ts",
     evidence: '["--import", "tsx", "examples/travel/web-app/server.ts"]',

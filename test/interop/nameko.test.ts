@@ -1,0 +1,190 @@
+/**
+ * Interop with real Python Nameko (opt-in): an Enoki service and a Nameko service on one broker
+ * call each other, raise errors to each other, carry call id stacks and context data, and exchange
+ * events. The fixtures of the contract tier were captured from Nameko; this tier runs Nameko itself.
+ *
+ * Needs `NAMEKO_PATH`: a directory holding the `nameko` package (a checkout of nameko/nameko), and
+ * Debian's python3-kombu, python3-eventlet, python3-werkzeug, python3-yaml, python3-mock,
+ * python3-path, python3-packaging, python3-six, python3-wrapt, python3-requests. Skipped without it
+ * (the npm registry has no Nameko, so CI cannot install it). See docs/testing.md.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { delimiter } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  type Cluster,
+  connect,
+  eventDispatcher,
+  eventHandler,
+  IncorrectSignature,
+  kwargs,
+  MethodNotFound,
+  RemoteError,
+  rpc,
+  rpcProxy,
+  runServices,
+  type ServiceRunner,
+  service,
+  silentLogger,
+  workerContext,
+} from "../../src/index.js";
+import { createVhost } from "../support/broker.js";
+import { PYTHON } from "../support/python.js";
+
+const namekoPath = process.env.NAMEKO_PATH;
+const peerDir = fileURLToPath(new URL("../support/nameko/", import.meta.url));
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+interface PyRemoteError {
+  class: string;
+  exc_type: string | null;
+  value: string;
+}
+
+const fromPython: unknown[] = [];
+let onPythonEvent: () => void = () => {};
+
+@service("ts_interop")
+class TsInterop {
+  py = rpcProxy("py_interop");
+  ctx = workerContext();
+  dispatch = eventDispatcher<{ ts_event: { from: string; n: number } }>();
+
+  @rpc
+  hello(name: string): string {
+    return `Hello from TypeScript, ${name}!`;
+  }
+
+  @rpc
+  boom(): never {
+    throw new TypeError("TypeScript went boom");
+  }
+
+  @rpc
+  whoami(): { stack: readonly string[]; language: unknown } {
+    return { stack: this.ctx.callIdStack, language: this.ctx.data.language };
+  }
+
+  @rpc
+  async pyWhoami(): Promise<unknown> {
+    return await this.py.whoami!();
+  }
+
+  @rpc
+  async fire(n: number): Promise<void> {
+    await this.dispatch("ts_event", { from: "ts", n });
+  }
+
+  @eventHandler("py_interop", "py_event")
+  onPyEvent(payload: unknown): void {
+    fromPython.push(payload);
+    onPythonEvent();
+  }
+}
+
+/** A Nameko process running test/support/nameko/interop_service.py, and its stdout lines. */
+async function startNameko(uri: string): Promise<{ child: ChildProcess; lines: AsyncIterator<string> }> {
+  const child = spawn(PYTHON, [`${peerDir}run_service.py`, uri], {
+    cwd: peerDir,
+    env: { ...process.env, PYTHONPATH: [namekoPath, peerDir].join(delimiter) },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  // Nameko logs the tracebacks of the errors these tests raise on purpose: shown only if it fails.
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.value !== "READY") throw new Error(`Nameko did not start:\n${stderr}`);
+  return { child, lines };
+}
+
+describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH is not set" }, () => {
+  let nameko: { child: ChildProcess; lines: AsyncIterator<string> };
+  let runner: ServiceRunner;
+  let cluster: Cluster;
+
+  before(async () => {
+    const { uri } = createVhost("enoki-interop");
+    nameko = await startNameko(uri);
+    runner = await runServices([TsInterop], { config: { AMQP_URI: uri }, logger: silentLogger });
+    cluster = await connect({ uri, logger: silentLogger, contextData: { language: "fr" } });
+  });
+  after(async () => {
+    await cluster?.close();
+    await runner?.stop();
+    nameko?.child.stdin?.end();
+    if (nameko && nameko.child.exitCode === null) await new Promise((r) => nameko.child.once("exit", r));
+  });
+
+  test("an Enoki client calls Nameko with args and kwargs", async () => {
+    const py = cluster.rpc.py_interop!;
+    assert.equal(await py.add!(1, 2), 3);
+    assert.equal(await py.add!(kwargs({ a: 5 })), 15);
+  });
+
+  test("Nameko's errors reach Enoki typed", async () => {
+    const py = cluster.rpc.py_interop!;
+    await assert.rejects(py.fail!("bad input"), (e: unknown) => {
+      assert.ok(e instanceof RemoteError);
+      assert.equal(e.excType, "ValueError");
+      assert.equal(e.value, "bad input");
+      return true;
+    });
+    await assert.rejects(py.add!(), (e: unknown) => {
+      assert.ok(e instanceof IncorrectSignature);
+      assert.match(e.message, /missing 1 required positional argument: 'a'/);
+      return true;
+    });
+    await assert.rejects(py.nope!(), MethodNotFound);
+  });
+
+  test("Nameko calls Enoki with kwargs", async () => {
+    assert.equal(await cluster.rpc.py_interop!.greet_through_ts!("Ada"), "Hello from TypeScript, Ada!");
+  });
+
+  test("Enoki's errors reach Nameko as Nameko's own classes, or RemoteError with the Python type", async () => {
+    const errors = (await cluster.rpc.py_interop!.ts_errors!()) as PyRemoteError[];
+    assert.deepEqual(errors, [
+      { class: "RemoteError", exc_type: "TypeError", value: "TypeScript went boom" },
+      { class: "MethodNotFound", exc_type: null, value: "missing" },
+      {
+        class: "IncorrectSignature",
+        exc_type: null,
+        value: "hello() missing 1 required positional argument: 'name'",
+      },
+    ]);
+  });
+
+  test("call id stacks and context data cross both ways", async () => {
+    const viaTs = (await cluster.rpc.ts_interop!.pyWhoami!()) as { stack: string[]; language: string };
+    assert.equal(viaTs.language, "fr");
+    assert.equal(viaTs.stack.length, 3);
+    assert.match(viaTs.stack[0]!, new RegExp(`^standalone_rpc_proxy\\.call\\.${UUID}$`));
+    assert.match(viaTs.stack[1]!, new RegExp(`^ts_interop\\.pyWhoami\\.${UUID}$`));
+    assert.match(viaTs.stack[2]!, new RegExp(`^py_interop\\.whoami\\.${UUID}$`));
+
+    const viaPy = (await cluster.rpc.py_interop!.ts_stack!()) as { stack: string[]; language: string };
+    assert.equal(viaPy.language, "fr");
+    assert.equal(viaPy.stack.length, 3);
+    assert.match(viaPy.stack[1]!, new RegExp(`^py_interop\\.ts_stack\\.${UUID}$`));
+    assert.match(viaPy.stack[2]!, new RegExp(`^ts_interop\\.whoami\\.${UUID}$`));
+  });
+
+  test("events flow from Nameko to Enoki and back", async () => {
+    const received = new Promise<void>((resolve) => {
+      onPythonEvent = resolve;
+    });
+    await cluster.rpc.py_interop!.fire!({ from: "py", n: 1 });
+    await received;
+    assert.deepEqual(fromPython, [{ from: "py", n: 1 }]);
+
+    await cluster.rpc.ts_interop!.fire!(2);
+    const line = await nameko.lines.next();
+    assert.equal(line.value, 'EVENT {"from": "ts", "n": 2}');
+  });
+});
