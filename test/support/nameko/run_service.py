@@ -17,7 +17,15 @@ from nameko.runners import ServiceRunner  # noqa: E402
 
 from interop_service import PyService  # noqa: E402
 
-runner = ServiceRunner({"AMQP_URI": sys.argv[1]})
+config = {"AMQP_URI": sys.argv[1]}
+try:
+    runner = ServiceRunner(config)
+except TypeError:
+    # Nameko 3: one global config, and a runner without arguments.
+    import nameko
+
+    nameko.config.update(config)
+    runner = ServiceRunner()
 runner.add_service(PyService)
 runner.start()
 sys.stdout.write("READY\n")
