@@ -33,6 +33,8 @@ import {
 } from "../../src/index.js";
 import { createVhost } from "../support/broker.js";
 import { PYTHON } from "../support/python.js";
+import { listBroker } from "../support/queues.js";
+import { delay, waitFor } from "../support/wait.js";
 
 const namekoPath = process.env.NAMEKO_PATH;
 const peerDir = fileURLToPath(new URL("../support/nameko/", import.meta.url));
@@ -85,8 +87,30 @@ class TsInterop {
   }
 }
 
-/** A Nameko process running test/support/nameko/interop_service.py, and its stdout lines. */
-async function startNameko(uri: string): Promise<{ child: ChildProcess; lines: AsyncIterator<string> }> {
+const pings: unknown[] = [];
+
+/** The other instance of Nameko's `shared_interop` (test/support/nameko/interop_service.py). */
+@service("shared_interop")
+class SharedInterop {
+  @rpc
+  which(): string {
+    return "typescript";
+  }
+
+  // Named as in Python: the handler's queue name includes the method name.
+  @eventHandler("interop_source", "ping")
+  on_ping(payload: unknown): void {
+    pings.push(payload);
+  }
+}
+
+/** A Nameko process running test/support/nameko/interop_service.py, and the lines it printed. */
+interface NamekoProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+}
+
+async function startNameko(uri: string): Promise<NamekoProcess> {
   const child = spawn(PYTHON, [`${peerDir}run_service.py`, uri], {
     cwd: peerDir,
     env: { ...process.env, PYTHONPATH: [namekoPath, peerDir].join(delimiter) },
@@ -97,21 +121,39 @@ async function startNameko(uri: string): Promise<{ child: ChildProcess; lines: A
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.value !== "READY") throw new Error(`Nameko did not start:\n${stderr}`);
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await Promise.race([
+    waitFor(() => lines.includes("READY"), "Nameko to start", 30_000),
+    exited.then(() => {
+      throw new Error(`Nameko did not start:\n${stderr}`);
+    }),
+  ]);
   return { child, lines };
 }
 
+/** The payloads Nameko printed after `prefix` (its event handlers print what they receive). */
+function printed(nameko: NamekoProcess, prefix: string): unknown[] {
+  return nameko.lines
+    .filter((l) => l.startsWith(`${prefix} `))
+    .map((l) => JSON.parse(l.slice(prefix.length + 1)));
+}
+
 describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH is not set" }, () => {
-  let nameko: { child: ChildProcess; lines: AsyncIterator<string> };
+  let nameko: NamekoProcess;
   let runner: ServiceRunner;
   let cluster: Cluster;
+  let uri: string;
+  let vhost: string;
 
   before(async () => {
-    const { uri } = createVhost("enoki-interop");
+    ({ uri, vhost } = createVhost("enoki-interop"));
     nameko = await startNameko(uri);
-    runner = await runServices([TsInterop], { config: { AMQP_URI: uri }, logger: silentLogger });
+    runner = await runServices([TsInterop, SharedInterop], {
+      config: { AMQP_URI: uri },
+      logger: silentLogger,
+    });
     cluster = await connect({ uri, logger: silentLogger, contextData: { language: "fr" } });
   });
   after(async () => {
@@ -184,7 +226,32 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
     assert.deepEqual(fromPython, [{ from: "py", n: 1 }]);
 
     await cluster.rpc.ts_interop!.fire!(2);
-    const line = await nameko.lines.next();
-    assert.equal(line.value, 'EVENT {"from": "ts", "n": 2}');
+    await waitFor(() => printed(nameko, "EVENT").length > 0, "Nameko to receive ts_event");
+    assert.deepEqual(printed(nameko, "EVENT"), [{ from: "ts", n: 2 }]);
+  });
+
+  test("a Nameko and an Enoki instance of one service share its queues", async () => {
+    const queues = listBroker("queues", vhost, ["name", "consumers"]).filter((q) =>
+      String(q.name).includes("shared_interop"),
+    );
+    assert.deepEqual(queues.map((q) => [q.name, q.consumers]).sort(), [
+      ["evt-interop_source-ping--shared_interop.on_ping", 2],
+      ["rpc-shared_interop", 2],
+    ]);
+
+    const answers = new Set<unknown>();
+    for (let i = 0; i < 10; i++) answers.add(await cluster.rpc.shared_interop!.which!());
+    assert.deepEqual([...answers].sort(), ["python", "typescript"]);
+
+    for (let n = 0; n < 20; n++) await cluster.dispatchEvent("interop_source", "ping", { n });
+    const all = () => [...pings, ...printed(nameko, "PING")];
+    await waitFor(() => all().length >= 20, "20 pings handled");
+    await delay(200); // a duplicate would arrive now
+    const handled = all().map((p) => (p as { n: number }).n);
+    assert.deepEqual(
+      [...handled].sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, n) => n),
+    );
+    assert.ok(pings.length > 0 && pings.length < 20, `both instances handled pings (Enoki: ${pings.length})`);
   });
 });

@@ -79,3 +79,18 @@ class PyService:
     def on_ts_event(self, payload):
         sys.stdout.write("EVENT " + json.dumps(payload) + "\n")
         sys.stdout.flush()
+
+
+class SharedService:
+    """One service, two implementations: Enoki runs the other instance of `shared_interop`."""
+
+    name = "shared_interop"
+
+    @rpc
+    def which(self):
+        return "python"
+
+    @event_handler("interop_source", "ping")
+    def on_ping(self, payload):
+        sys.stdout.write("PING " + json.dumps(payload) + "\n")
+        sys.stdout.flush()

@@ -1,4 +1,4 @@
-"""Runs interop_service.PyService on real Nameko until stdin closes.
+"""Runs the services of interop_service.py on real Nameko until stdin closes.
 
     python3 run_service.py <amqp uri>
 
@@ -15,7 +15,7 @@ import sys  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from interop_service import PyService  # noqa: E402
+from interop_service import PyService, SharedService  # noqa: E402
 
 config = {"AMQP_URI": sys.argv[1]}
 try:
@@ -27,6 +27,7 @@ except TypeError:
     nameko.config.update(config)
     runner = ServiceRunner()
 runner.add_service(PyService)
+runner.add_service(SharedService)
 runner.start()
 sys.stdout.write("READY\n")
 sys.stdout.flush()
