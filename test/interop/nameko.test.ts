@@ -9,11 +9,12 @@
  * (the npm registry has no Nameko, so CI cannot install it). See docs/testing.md.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { delimiter } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   type Cluster,
   connect,
@@ -82,6 +83,12 @@ class TsInterop {
 
   @eventHandler("py_interop", "py_event")
   onPyEvent(payload: unknown): void {
+    fromPython.push(payload);
+    onPythonEvent();
+  }
+
+  @eventHandler("py_standalone", "standalone_event")
+  onStandaloneEvent(payload: unknown): void {
     fromPython.push(payload);
     onPythonEvent();
   }
@@ -228,6 +235,28 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
     await cluster.rpc.ts_interop!.fire!(2);
     await waitFor(() => printed(nameko, "EVENT").length > 0, "Nameko to receive ts_event");
     assert.deepEqual(printed(nameko, "EVENT"), [{ from: "ts", n: 2 }]);
+  });
+
+  test("Nameko's standalone client and dispatcher (its shell's n.rpc) reach Enoki", async () => {
+    fromPython.length = 0;
+    const received = new Promise<void>((resolve) => {
+      onPythonEvent = resolve;
+    });
+    const { stdout } = await promisify(execFile)(PYTHON, [`${peerDir}standalone_client.py`, uri], {
+      env: { ...process.env, PYTHONPATH: [namekoPath, peerDir].join(delimiter) },
+    });
+    const out = JSON.parse(stdout) as Record<string, unknown>;
+    assert.equal(out.hello, "Hello from TypeScript, shell!");
+    assert.equal(out.async, "Hello from TypeScript, async!");
+    assert.deepEqual(out.boom, ["RemoteError", "TypeError"]);
+    const { stack, language } = out.whoami as { stack: string[]; language: string };
+    assert.equal(language, "de");
+    assert.equal(stack.length, 2);
+    // 2.14: standalone_rpc_proxy.call.<uuid>; 3: standalone_rpc_client.<client uuid>.<uuid>
+    assert.match(stack[0]!, new RegExp(`^standalone_rpc_(proxy\\.call|client\\.${UUID})\\.${UUID}$`));
+    assert.match(stack[1]!, new RegExp(`^ts_interop\\.whoami\\.${UUID}$`));
+    await received;
+    assert.deepEqual(fromPython, [{ from: "standalone" }]);
   });
 
   test("a Nameko and an Enoki instance of one service share its queues", async () => {
