@@ -17,6 +17,7 @@ import { settleWithin, within } from "../util/within.js";
 import { AmqpConsumer, CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
 import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
 import { ConfirmPublisher } from "./confirm-publisher.js";
+import { connectFailure } from "./connect-failure.js";
 import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "./uri.js";
 
 /** Reconnection backoff. */
@@ -212,10 +213,21 @@ export class AmqpTransport implements Transport {
       } catch (err) {
         if (this.#closing) return;
         const delayMs = backoffDelay(attempt, this.#options.backoff);
-        this.#logger.warn(
-          { attempt, retryInMs: delayMs, err: (err as Error).message },
-          `broker ${this.description} not reachable; retrying in ${(delayMs / 1000).toFixed(1)} s`,
-        );
+        const retry = `retrying in ${(delayMs / 1000).toFixed(1)} s`;
+        const failure = connectFailure(err, this.#address);
+        // A refusal is retried too (a broker still booting refuses its vhosts for a moment, and
+        // an operator may create them later), but it is an error the user has to act on.
+        if (failure.refused) {
+          this.#logger.error(
+            { attempt, retryInMs: delayMs, err: failure.reason },
+            `broker ${this.description} refused the connection: ${failure.reason}; ${retry}`,
+          );
+        } else {
+          this.#logger.warn(
+            { attempt, retryInMs: delayMs, err: failure.reason },
+            `broker ${this.description} not reachable; ${retry}`,
+          );
+        }
         await this.#sleep(delayMs);
       }
     }

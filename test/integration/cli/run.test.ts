@@ -164,6 +164,26 @@ test("an unreachable broker is waited for, one readable log line per attempt; SI
   assert.match(cli.stderr(), /INFO {2}SIGTERM: stopping gracefully/);
 });
 
+test("a broker that refuses the vhost or the login says so, as an error naming the cause", async () => {
+  servicesModule("refused.ts", [uniqueName("refused")]);
+  const missing = `enoki-test-missing-${Date.now()}`;
+  const runs = [
+    startCli(["run", `${scratch.dir}/refused.ts`, "--broker", `amqp://guest:guest@localhost/${missing}`]),
+    startCli(["run", `${scratch.dir}/refused.ts`, "--broker", "amqp://guest:wr0ng@localhost"]),
+  ];
+  const [vhost, login] = await Promise.all(runs.map((cli) => cli.waitForLog(/refused the connection/)));
+  const vhostLine = JSON.parse(vhost!) as { level: number; msg: string };
+  assert.equal(vhostLine.level, 50);
+  assert.match(vhostLine.msg, new RegExp(`vhost "${missing}" does not exist or user "guest" may not use it`));
+  assert.match(
+    (JSON.parse(login!) as { msg: string }).msg,
+    /login refused for user "guest": .*ACCESS_REFUSED/,
+  );
+  assert.doesNotMatch(login!, /wr0ng/);
+  for (const cli of runs) assert.equal(cli.child.exitCode, null, "the process gave up");
+  await Promise.all(runs.map((cli) => stopped(cli, "SIGKILL")));
+});
+
 test("LOGGING.level in the config file sets the level (ENOKI_LOG_LEVEL unset)", async () => {
   servicesModule("quiet.ts", [uniqueName("quiet")]);
   const file = scratch.write("quiet.yml", "LOGGING:\n  version: 1\n  root:\n    level: WARNING\n");

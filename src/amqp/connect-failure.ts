@@ -1,0 +1,34 @@
+/**
+ * Why a connection attempt failed, in words a user can act on. amqplib reports a broker that
+ * closes the handshake after `Connection.Open` (RabbitMQ's answer to a vhost that does not exist
+ * or that the user may not use) only as "Expected ConnectionOpenOk; got <ConnectionClose>",
+ * without the broker's reason: that reads like a network fault, and it is not one.
+ */
+import type { BrokerAddress } from "./uri.js";
+
+/** A failed connection attempt: whether the broker answered and refused, and why. */
+export interface ConnectFailure {
+  /** The broker answered and refused (credentials, vhost); retrying only helps once that is fixed. */
+  readonly refused: boolean;
+  readonly reason: string;
+}
+
+/** Classifies an error from `amqplib.connect`. */
+export function connectFailure(
+  err: unknown,
+  address: Pick<BrokerAddress, "vhost" | "username">,
+): ConnectFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
+    return {
+      refused: true,
+      reason:
+        `vhost "${address.vhost}" does not exist or user "${address.username}" may not use it ` +
+        `(rabbitmqctl list_vhosts; rabbitmqctl list_permissions -p "${address.vhost}")`,
+    };
+  }
+  if (/^Handshake terminated by server: 403/.test(message)) {
+    return { refused: true, reason: `login refused for user "${address.username}": ${message}` };
+  }
+  return { refused: false, reason: message };
+}

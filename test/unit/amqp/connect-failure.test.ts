@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { connectFailure } from "../../../src/amqp/connect-failure.js";
+
+const address = { vhost: "shop", username: "app" };
+
+test("a handshake closed after Connection.Open is a refused vhost, with the commands to check it", () => {
+  const failure = connectFailure(
+    new Error("Expected ConnectionOpenOk; got <ConnectionClose channel:0>"),
+    address,
+  );
+  assert.equal(failure.refused, true);
+  assert.match(failure.reason, /^vhost "shop" does not exist or user "app" may not use it \(rabbitmqctl/);
+});
+
+test("a 403 handshake is a refused login; network errors are not refusals", () => {
+  const login = connectFailure(new Error("Handshake terminated by server: 403 (ACCESS-REFUSED)"), address);
+  assert.deepEqual([login.refused, login.reason.startsWith('login refused for user "app"')], [true, true]);
+  assert.deepEqual(connectFailure(new Error("connect ECONNREFUSED 127.0.0.1:1"), address), {
+    refused: false,
+    reason: "connect ECONNREFUSED 127.0.0.1:1",
+  });
+});
