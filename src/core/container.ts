@@ -415,9 +415,10 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
 
   #logWorkerError(entrypoint: Entrypoint, ctx: WorkerContext, error: unknown): void {
     const expected = entrypoint.expected.some((cls) => error instanceof cls);
-    const fields = { err: error, callId: ctx.callId, entrypoint: entrypoint.name };
-    if (expected) this.logger.warn(fields, "expected error in worker");
-    else this.logger.error(fields, "error in worker");
+    const where = { callId: ctx.callId, entrypoint: entrypoint.name };
+    // An expected error is the caller's doing (a bad id, a missing field): its stack says nothing.
+    if (expected) this.logger.warn({ ...where, err: briefly(error) }, "expected error in worker");
+    else this.logger.error({ ...where, err: error }, "error in worker");
   }
 
   async #drain(): Promise<void> {
@@ -429,4 +430,9 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
     if (this.#state !== "created")
       throw new Error(`Cannot ${action}: container ${this.serviceName} is ${this.#state}`);
   }
+}
+
+/** `Type: message`, without the stack (a string: pino's error serializer leaves it as it is). */
+function briefly(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -24,7 +24,10 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.ENOKI_LOG_LEVEL ?? "info";
   const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
-  return pino({ level, base: { pid: process.pid }, redact: REDACTED_PATHS }, destination);
+  // errWithCause: a cause is logged as its own object; pino's default serializer appends its
+  // message to the error's, so an error rethrown with its cause read "No trip x: No trip x".
+  const serializers = { err: pino.stdSerializers.errWithCause };
+  return pino({ level, base: { pid: process.pid }, redact: REDACTED_PATHS, serializers }, destination);
 }
 
 // Belt and braces: URIs are masked where they are logged, and these never get through as is.

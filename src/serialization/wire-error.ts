@@ -98,15 +98,25 @@ export function fromWireError(wire: unknown): Error {
   const excArgs = Array.isArray(w.exc_args) ? w.exc_args : [];
   const value = typeof w.value === "string" ? w.value : String(w.value ?? "");
   const cls = excPath === undefined ? undefined : byPath.get(excPath);
-  if (cls === undefined) return new RemoteError(excType, value, excPath, excArgs);
-  let error: Error;
-  try {
-    error = new cls(...excArgs);
-  } catch {
-    return new RemoteError(excType, value, excPath, excArgs);
+  let error: Error = new RemoteError(excType, value, excPath, excArgs);
+  if (cls !== undefined) {
+    try {
+      error = new cls(...excArgs);
+      // Classes with custom constructors may not reproduce the remote text; the remote one wins.
+      if (error.message !== value) error.message = value;
+    } catch {
+      // a constructor that cannot take the remote arguments: RemoteError it is
+    }
   }
-  // Classes with custom constructors may not reproduce the remote text; the remote one wins.
-  if (error.message !== value) error.message = value;
+  return withRemoteStack(error, excPath ?? excType);
+}
+
+/**
+ * The stack captured here would show only the reply's path through Enoki and amqplib, never the
+ * caller's code: it says where the error really came from instead.
+ */
+function withRemoteStack(error: Error, origin: string): Error {
+  error.stack = `${error.name}: ${error.message}\n    at ${origin} (raised by the remote service)`;
   return error;
 }
 

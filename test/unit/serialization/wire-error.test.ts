@@ -113,6 +113,21 @@ describe("fromWireError", () => {
     assert.deepEqual((err as RemoteError).excArgs, ["boom", "42"]);
   });
 
+  test("the stack names the remote origin, not Enoki's reply path", () => {
+    const known = fromWireError({
+      exc_type: "MethodNotFound",
+      exc_path: "nameko.exceptions.MethodNotFound",
+      exc_args: ["nope"],
+      value: "nope",
+    });
+    assert.equal(
+      known.stack,
+      "MethodNotFound: nope\n    at nameko.exceptions.MethodNotFound (raised by the remote service)",
+    );
+    const remote = fromWireError({ exc_type: "KeyError", exc_args: ["k"], value: "'k'" });
+    assert.equal(remote.stack, "RemoteError: KeyError 'k'\n    at KeyError (raised by the remote service)");
+  });
+
   test("a malformed error dict still gives a RemoteError (missing exc_args is fine)", () => {
     assert.ok(fromWireError({ exc_type: "X", value: "v" }) instanceof RemoteError);
     assert.ok(fromWireError("garbage") instanceof RemoteError);
