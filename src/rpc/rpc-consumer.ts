@@ -124,7 +124,7 @@ export class RpcConsumer implements Extension {
   async #reply(delivery: Delivery, serializer: Serializer, outcome: WorkerOutcome): Promise<void> {
     // A killed container settles nothing: the broker gives the request to another instance.
     if (this.#container.killed) return;
-    const body = this.#encodeReply(serializer, outcome);
+    const body = this.#encodeReply(serializer, outcome, delivery.routingKey);
     const { correlationId, replyTo } = delivery.properties;
     try {
       await this.#container.transport.publish({
@@ -152,13 +152,19 @@ export class RpcConsumer implements Extension {
     delivery.ack();
   }
 
-  #encodeReply(serializer: Serializer, outcome: WorkerOutcome): Buffer {
+  #encodeReply(serializer: Serializer, outcome: WorkerOutcome, routingKey: string): Buffer {
     if (!outcome.ok) return serializer.encode({ result: null, error: this.#wireError(outcome.error) });
     try {
       return serializer.encode({ result: outcome.result ?? null, error: null });
     } catch (err) {
       const error =
         err instanceof UnserializableValueError ? err : new UnserializableValueError(outcome.result);
+      // The method succeeded, so nothing else logs it: without this line the service is silent
+      // while its caller gets an error.
+      this.#logger.error(
+        { err: error, routingKey },
+        `the result of ${routingKey} cannot be serialized; the caller gets UnserializableValueError`,
+      );
       return serializer.encode({ result: null, error: this.#wireError(error) });
     }
   }

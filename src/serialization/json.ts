@@ -46,11 +46,25 @@ export function encodeJson(value: unknown): Buffer {
     assertJsonSafe(value);
     text = JSON.stringify(value);
   } catch (err) {
-    // A cycle makes JSON.stringify throw a TypeError (or the walk overflow the stack).
-    throw err instanceof UnserializableValueError ? err : new UnserializableValueError(value);
+    // A cycle makes JSON.stringify throw a TypeError (or the walk overflow the stack): kept as the
+    // cause, since the wire's repr of the value cannot say why.
+    if (err instanceof UnserializableValueError) throw err;
+    const wrapped = new UnserializableValueError(value);
+    wrapped.cause = err instanceof RangeError ? (cycleError(value) ?? err) : err;
+    throw wrapped;
   }
   if (text === undefined) throw new UnserializableValueError(value);
   return Buffer.from(text);
+}
+
+/** JSON.stringify's own account of a cycle ("... property 'self' closes the circle"), if any. */
+function cycleError(value: unknown): Error | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 // A walk in JavaScript, then a plain JSON.stringify: about twice as fast as a replacer function,

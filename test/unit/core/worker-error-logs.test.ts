@@ -1,11 +1,12 @@
 /**
  * How a failing worker is logged, through the real pino serialisation: an expected error (the
  * caller's doing) as a warning with its type and message only; anything else as an error with
- * its stack; a cause as its own object, not appended to the message.
+ * its stack; a cause as its own object, not appended to the message; a result that cannot be
+ * serialized by the service that returned it.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HttpError, rpc, ServiceError, service } from "../../../src/index.js";
+import { HttpError, rpc, ServiceError, service, UnserializableValueError } from "../../../src/index.js";
 import { startServices } from "../../../src/testing/index.js";
 import { captureLogs } from "../../support/log-capture.js";
 
@@ -16,6 +17,13 @@ class LoggedErrors {
   @rpc({ expected: [NotFound] })
   find(id: string): never {
     throw new NotFound(`No trip ${id}`);
+  }
+
+  @rpc
+  circular(): object {
+    const trip: Record<string, unknown> = { id: "t1" };
+    trip.self = trip;
+    return trip;
   }
 
   @rpc
@@ -40,4 +48,15 @@ test("an expected error is a warning without a stack; others are errors with sta
   assert.equal(err.message, "wrapped");
   assert.match(err.stack, /^HttpError: wrapped\n {4}at /);
   assert.equal(err.cause.message, "inner");
+});
+
+test("a result that cannot be serialized is logged by the service, with the reason", async () => {
+  const logs = captureLogs("info");
+  await using services = await startServices([LoggedErrors], { logger: logs.logger });
+  await assert.rejects(services.rpc.logged_errors!.circular!(), UnserializableValueError);
+  const line = await logs.waitFor((l) => String(l.msg).startsWith("the result of logged_errors.circular"));
+  const err = line.err as { type: string; cause: { message: string } };
+  assert.equal(line.level, 50);
+  assert.equal(err.type, "UnserializableValueError");
+  assert.match(err.cause.message, /circular structure/);
 });
