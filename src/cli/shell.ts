@@ -81,7 +81,9 @@ function banner(uri: string): string {
 }
 
 function interactive(globals: { n: ShellNamespace; kwargs: ShellNamespace["kwargs"] }): Promise<void> {
-  const server = repl.start({ prompt: "> ", ignoreUndefined: true });
+  // Ctrl+C abandons a call still waiting for its reply (as `node`'s own REPL does), instead of
+  // leaving the prompt dead until the call times out.
+  const server = repl.start({ prompt: "> ", ignoreUndefined: true, breakEvalOnSigint: true });
   const define = () => Object.assign(server.context, globals);
   define();
   server.on("reset", define); // `.clear` makes a fresh context

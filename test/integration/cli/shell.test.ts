@@ -1,13 +1,17 @@
 /**
  * `enoki shell`: scripts piped on stdin (each statement awaited before the next), errors and exit
- * codes, tab completion of services and methods that answered, and no listening socket.
+ * codes, tab completion of services and methods that answered, Ctrl+C at a terminal, and no
+ * listening socket.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import repl from "node:repl";
 import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { shellNamespace } from "../../../src/cli/shell-namespace.js";
 import type { Cluster, ServiceRunner } from "../../../src/index.js";
 import {
@@ -22,6 +26,7 @@ import {
 } from "../../../src/index.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
 import { cliMain, killAllCli, runCli, scratchDir, startCli, startCommand } from "../../support/cli.js";
+import { PYTHON } from "../../support/python.js";
 
 const name = uniqueName("shell_greeting");
 
@@ -272,3 +277,25 @@ function listeningInodes(pid: number, inodes: Set<string>): string[] {
   }
   return found;
 }
+
+test("at a terminal, Ctrl+C abandons a call still waiting and the prompt comes back", async () => {
+  const steps = [
+    ["", 3],
+    [`await n.rpc.${name}.slow(20000)\r`, 1.5],
+    ["\u0003", 1],
+    [`await n.rpc.${name}.hello("again")\r`, 2],
+  ];
+  const started = Date.now();
+  const { stdout } = await promisify(execFile)(PYTHON, [
+    fileURLToPath(new URL("../../support/pty_run.py", import.meta.url)),
+    JSON.stringify(steps),
+    process.execPath,
+    cliMain,
+    "shell",
+    "--broker",
+    brokerUri(),
+  ]);
+  assert.match(stdout, /Script execution was interrupted by `SIGINT`/);
+  assert.match(stdout, /'Hello, again!'/);
+  assert.ok(Date.now() - started < 15_000, "the 20 s call was waited for");
+});
