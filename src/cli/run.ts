@@ -112,8 +112,10 @@ export function serve(runner: ServiceRunner, names: readonly string[], logger: L
       },
       (err: Error) => {
         if (signals > 0) return;
-        logger.error({ err }, `could not start: ${err.message}`);
-        exit(err instanceof ConfigurationError ? 2 : 1);
+        // A config mistake is the user's to fix, and its message says where: a stack adds nothing.
+        const configMistake = err instanceof ConfigurationError;
+        logger.error(configMistake ? {} : { err }, `could not start: ${err.message}`);
+        exit(configMistake ? 2 : 1);
       },
     );
     void runner.closed.then((reason) => {

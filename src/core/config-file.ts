@@ -29,6 +29,8 @@ import {
   type YAMLError,
 } from "yaml";
 import { parseBrokerUri } from "../amqp/uri.js";
+import { parseListenAddress } from "../http/address.js";
+import { serializerByName, serializerNames } from "../serialization/json.js";
 import type { Config } from "./config.js";
 import { ConfigurationError } from "./errors.js";
 
@@ -380,13 +382,30 @@ const logLevel = rule(
   `must be a log level (${Object.keys(LOG_LEVELS).join(", ")})`,
 );
 
+const listenAddress =
+  (key: string): Check =>
+  (value) => {
+    try {
+      parseListenAddress(value, key);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message.replace(`Config key ${key} `, "");
+    }
+  };
+const knownSerializer = rule(
+  (v) => typeof v === "string" && serializerByName(v) !== undefined,
+  `must be a serializer Enoki has (${serializerNames().join(", ")})`,
+);
+
 const CHECKS: ReadonlyArray<readonly [path: readonly string[], check: Check]> = [
   [["AMQP_URI"], brokerUri],
-  [["WEB_SERVER_ADDRESS"], nonEmptyString],
+  [["WEB_SERVER_ADDRESS"], listenAddress("WEB_SERVER_ADDRESS")],
+  [["HEALTH_ADDRESS"], listenAddress("HEALTH_ADDRESS")],
+  [["REDIS_URIS"], mapping],
   [["max_workers"], nonNegativeInteger],
   [["parent_calls_tracked"], nonNegativeInteger],
   [["rpc_exchange"], nonEmptyString],
-  [["serializer"], nonEmptyString],
+  [["serializer"], knownSerializer],
   [["HEARTBEAT"], nonNegativeNumber],
   [["PREFETCH_COUNT"], nonNegativeInteger],
   [["RPC_TIMEOUT"], nonNegativeNumber],

@@ -2,7 +2,7 @@
  * Config keys and defaults, shared with Nameko so one config file serves Python and TypeScript
  * services. A config is a plain object, loaded once and passed down; never a global.
  */
-import { type Serializer, serializerByName } from "../serialization/json.js";
+import { type Serializer, serializerByName, serializerNames } from "../serialization/json.js";
 import { ConfigurationError } from "./errors.js";
 
 /** A service config: Nameko's keys plus Enoki's, and anything else a service reads. */
@@ -103,7 +103,11 @@ export function optionalBoolean(config: Config, key: string, fallback: boolean):
 
 function serializerFor(name: string): Serializer {
   const serializer = serializerByName(name);
-  if (serializer === undefined) throw new ConfigurationError(`Unknown serializer ${JSON.stringify(name)}`);
+  if (serializer === undefined) {
+    throw new ConfigurationError(
+      `Unknown serializer ${JSON.stringify(name)} (Enoki has: ${serializerNames().join(", ")})`,
+    );
+  }
   return serializer;
 }
 

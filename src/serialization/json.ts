@@ -180,6 +180,11 @@ function formatUuid(hex: string): string {
 
 const serializers = new Map<string, Serializer>([["json", jsonSerializer]]);
 
+/** The config names of the serializers Enoki has (`json`). */
+export function serializerNames(): string[] {
+  return [...serializers.keys()];
+}
+
 /** Looks up a serializer by its config name (`json`). */
 export function serializerByName(name: string): Serializer | undefined {
   return serializers.get(name);

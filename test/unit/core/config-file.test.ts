@@ -176,6 +176,23 @@ test("values of the keys Enoki reads are checked where they are written", () => 
     "LOGGING:\n  version: 1\n  level: loud\n",
     'config.yml, line 3, key LOGGING.level: must be a log level (trace, debug, info, warn, warning, error, fatal, critical, silent), got "loud"',
   );
+  assertConfigError(
+    "AMQP_URI: amqp://localhost\nWEB_SERVER_ADDRESS: nope\n",
+    'config.yml, line 2, key WEB_SERVER_ADDRESS: must be an address "[host:]port" such as "0.0.0.0:8000", got "nope"',
+  );
+  assertConfigError(
+    "HEALTH_ADDRESS: 0.0.0.0:99999\n",
+    'config.yml, line 1, key HEALTH_ADDRESS: must be an address "[host:]port" such as "0.0.0.0:8000", got "0.0.0.0:99999"',
+  );
+  assertConfigError(
+    "serializer: pickle\n",
+    'config.yml, line 1, key serializer: must be a serializer Enoki has (json), got "pickle"',
+  );
+  assertConfigError(
+    "REDIS_URIS: redis://localhost\n",
+    'config.yml, line 1, key REDIS_URIS: must be a mapping, got "redis://localhost"',
+  );
+  assert.deepEqual(parse("WEB_SERVER_ADDRESS: 8000\n"), { WEB_SERVER_ADDRESS: 8000 });
   // null means "use the default".
   assert.deepEqual(parse("max_workers:\nAMQP_URI: ${AMQP_URI}\n"), { max_workers: null, AMQP_URI: null });
 });
