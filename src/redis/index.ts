@@ -37,7 +37,9 @@ const QUIT_TIMEOUT_MS = 2_000;
  *
  * Unlike ioredis's default, a command in flight when the connection drops is not sent again
  * after reconnecting (`autoResendUnfulfilledCommands: false`): it fails, so an `INCR` cannot
- * apply twice. Pass `options` to change this or any other ioredis option.
+ * apply twice. And a command made while Redis is unreachable fails after one reconnect attempt
+ * (`maxRetriesPerRequest: 1`), so the worker's caller gets an error, not a wait until its RPC
+ * timeout. Pass `options` to change this or any other ioredis option.
  *
  * @param key - the name in `REDIS_URIS`. Default `development`.
  * @example
@@ -75,7 +77,14 @@ export class RedisProvider implements DependencyProvider<Redis> {
 
   async setup(): Promise<void> {
     const uri = redisUri(this.#config, this.#key);
-    const client = new Redis(uri, { autoResendUnfulfilledCommands: false, ...this.#options });
+    // A command waits for one reconnect attempt, then fails: with Redis down a worker gets an error
+    // at once (as nameko-redis's does) instead of holding its caller until the RPC timeout while
+    // ioredis retries 20 times.
+    const client = new Redis(uri, {
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 1,
+      ...this.#options,
+    });
     // Without a listener ioredis prints every failed reconnect to the console.
     client.on("error", (err: Error) =>
       this.#logger.warn({ err: err.message }, `Redis ${maskUri(uri)}: ${err.message}`),

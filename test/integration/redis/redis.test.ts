@@ -139,3 +139,24 @@ test("the client is closed when the container is killed", async () => {
   for (let i = 0; i < 50 && client.status !== "end"; i++) await sleep(20);
   assert.equal(client.status, "end");
 });
+
+test("with Redis unreachable, a worker's command fails at once instead of holding its caller", async () => {
+  const other = uniqueName("unreachable");
+  const r = await runServices([makeStore(other)], {
+    // Port 1: nothing listens, so every connect attempt is refused.
+    config: { AMQP_URI: "memory://", REDIS_URIS: { development: "redis://127.0.0.1:1/0", cache: REDIS_URI } },
+    logger: silentLogger,
+  });
+  const client = await connect({ transport: r.transport, logger: silentLogger });
+  try {
+    const started = Date.now();
+    await assert.rejects(client.rpc[other]!.counter!("k"), {
+      name: "RemoteError",
+      excType: "MaxRetriesPerRequestError",
+    });
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  } finally {
+    await client.close();
+    await r.kill();
+  }
+});
