@@ -47,9 +47,9 @@ export class RpcCaller {
   /** Calls a remote method; resolves with its result or rejects with its (rebuilt) error. */
   async call(request: RpcRequest): Promise<unknown> {
     const body = this.#serializer.encode({ args: request.args, kwargs: request.kwargs });
-    if (!this.#listener.isReady) await this.#listener.ready();
-    const correlationId = randomUUID();
     const target = rpcRoutingKey(request.service, request.method);
+    if (!this.#listener.isReady) await this.#listener.ready(target);
+    const correlationId = randomUUID();
     const reply = this.#listener.expect(correlationId, target, request.timeoutMs);
     this.#transport
       .publish({

@@ -57,10 +57,10 @@ export class ReplyListener implements Extension {
     return this.#isReady;
   }
 
-  /** Declares the reply queue and starts consuming it (once). */
-  ready(): Promise<void> {
+  /** Declares the reply queue and starts consuming it (once). `target` names the call in errors. */
+  ready(target?: string): Promise<void> {
     if (this.#ready !== undefined) return this.#ready;
-    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    if (this.#closed !== undefined) return Promise.reject(closedCaller(target));
     this.#consumer = this.#transport.consume({
       queue: replyQueue(this.#owner, this.routingKey),
 
@@ -85,7 +85,7 @@ export class ReplyListener implements Extension {
    */
   expect(correlationId: string, target: string, timeoutMs: number): Promise<unknown> {
     // Closed after the caller passed ready(): nothing would ever settle the call.
-    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    if (this.#closed !== undefined) return Promise.reject(closedCaller(target));
     return new Promise((resolve, reject) => {
       const timer =
         timeoutMs > 0
@@ -146,6 +146,14 @@ export class ReplyListener implements Extension {
       call.reject(err as Error);
     }
   }
+}
+
+/** A call made after its caller closed: not a lost connection, a finished client. */
+function closedCaller(target?: string): ConnectionLost {
+  const what = target === undefined ? "Cannot call" : `Cannot call ${target}`;
+  return new ConnectionLost(
+    `${what}: the caller has been closed (cluster.close(), or its container stopped)`,
+  );
 }
 
 interface ReplyBody {

@@ -124,6 +124,15 @@ describe("one runner over memory://", () => {
     );
   });
 
+  test("a call through a closed client says the client is closed", async () => {
+    const closed = await connect({ transport: runner.transport, logger: silentLogger });
+    await closed.close();
+    await assert.rejects(closed.rpc[shop]!.total!([1]), {
+      name: "ConnectionLost",
+      message: `Cannot call ${shop}.total: the caller has been closed (cluster.close(), or its container stopped)`,
+    });
+  });
+
   test("many concurrent calls", async () => {
     const sums = await Promise.all(Array.from({ length: 200 }, (_, i) => cluster.rpc[maths]!.add!(i, 1)));
     assert.deepEqual(
