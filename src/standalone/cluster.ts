@@ -47,6 +47,7 @@ export interface ConnectOptions {
    * empty one (where every call fails with `UnknownService`).
    */
   memoryBroker?: MemoryBroker;
+  /** Default: JSON lines on standard error, warnings and errors only (`ENOKI_LOG_LEVEL` to change). */
   logger?: Logger;
 }
 
@@ -171,7 +172,9 @@ function seedHeaders(contextData: Record<string, unknown>, tracked: number): Rec
  * console.log(await cluster.rpc.greeting_service.hello("world"));
  */
 export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
-  const logger = options.logger ?? createLogger();
+  // A client lives inside someone else's program (a script, a web app): it speaks up for
+  // warnings and errors only, unless ENOKI_LOG_LEVEL says otherwise.
+  const logger = options.logger ?? createLogger({ level: process.env.ENOKI_LOG_LEVEL || "warn" });
   const transport =
     options.transport ??
     transportFromConfig(options.config ?? {}, {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import type { Cluster, ServiceRunner } from "../../../src/index.js";
 import {
   connect,
@@ -13,6 +15,7 @@ import {
   UnknownService,
 } from "../../../src/index.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
+import { scratchDir } from "../../support/cli.js";
 
 const name = uniqueName("greeting");
 
@@ -52,4 +55,25 @@ test("remote errors", async () => {
   );
   await assert.rejects(cluster.rpc[name]!.nope!(), MethodNotFound);
   await assert.rejects(cluster.rpc[uniqueName("ghost")]!.x!(), UnknownService);
+});
+
+test("a script's connect() writes nothing to stderr unless something goes wrong", async () => {
+  const scratch = scratchDir("rpc-script");
+  const script = scratch.write(
+    "script.ts",
+    `import { connect } from "enoki";
+await using cluster = await connect({ uri: ${JSON.stringify(brokerUri())} });
+console.log(await cluster.rpc[${JSON.stringify(name)}]!.hello!("script"));
+`,
+  );
+  const { ENOKI_LOG_LEVEL: _unset, ...env } = process.env;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
+      env,
+    });
+    assert.equal(stdout, "Hello, script!\n");
+    assert.equal(stderr, "");
+  } finally {
+    scratch.remove();
+  }
 });
