@@ -10,6 +10,7 @@ import type { BrokerAddress } from "./uri.js";
 export interface ConnectFailure {
   /** The broker answered and refused (credentials, vhost); retrying only helps once that is fixed. */
   readonly refused: boolean;
+  /** What to tell the user: the likely cause and how to check it, or the error's own message. */
   readonly reason: string;
 }
 
@@ -22,8 +23,10 @@ export function connectFailure(
   if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
     return {
       refused: true,
+      // amqplib drops the broker's reply text, so the likely causes are named, not the one.
       reason:
-        `vhost "${address.vhost}" does not exist or user "${address.username}" may not use it ` +
+        `access to vhost "${address.vhost}" refused: it does not exist, user "${address.username}" ` +
+        `may not use it, or it is at its connection limit ` +
         `(rabbitmqctl list_vhosts; rabbitmqctl list_permissions -p "${address.vhost}")`,
     };
   }

@@ -6,8 +6,8 @@
  * Format: `ENOKI_LOG_FORMAT` (`json` or `pretty`), else `pretty` on a terminal and `json` otherwise.
  */
 import type { Config } from "../core/config.js";
-import { configLogLevel, LOG_LEVELS } from "../core/config-file.js";
-import { createLogger, type Logger } from "../core/logger.js";
+import { configLogLevel } from "../core/config-file.js";
+import { createLogger, LOG_LEVELS, type Logger } from "../core/logger.js";
 import { CliError } from "./cli-error.js";
 import { prettyLogStream } from "./pretty-log.js";
 

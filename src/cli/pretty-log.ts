@@ -52,7 +52,7 @@ export function formatLogLine(line: string, paint: (style: Style, text: string) 
       paint("dim", `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`),
     );
   let text = [...parts, ...fields].join(" ");
-  const err = entry.err as { type?: string; message?: string; stack?: string } | string | undefined;
+  const err = entry.err as LoggedError | string | undefined;
   if (typeof err === "string") {
     text += ` ${paint("dim", `err=${err}`)}`;
   } else if (err !== undefined) {
@@ -60,8 +60,22 @@ export function formatLogLine(line: string, paint: (style: Style, text: string) 
     text += showStack
       ? `\n${indent(err.stack as string)}`
       : ` ${paint("dim", `err=${err.type ?? "Error"}: ${err.message}`)}`;
+    // pino's errWithCause keeps each cause as its own object (the reason behind a wrapper).
+    for (let cause = err.cause; cause !== undefined; cause = cause.cause) {
+      text += showStack
+        ? `\n${indent(`caused by: ${cause.stack ?? `${cause.type ?? "Error"}: ${cause.message}`}`)}`
+        : ` ${paint("dim", `caused by ${cause.type ?? "Error"}: ${cause.message}`)}`;
+    }
   }
   return text;
+}
+
+/** An error as pino's errWithCause serializer writes it. */
+interface LoggedError {
+  type?: string;
+  message?: string;
+  stack?: string;
+  cause?: LoggedError;
 }
 
 function plain(_style: Style, text: string): string {

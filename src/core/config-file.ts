@@ -33,6 +33,7 @@ import { parseListenAddress } from "../http/address.js";
 import { serializerByName, serializerNames } from "../serialization/json.js";
 import type { Config } from "./config.js";
 import { ConfigurationError } from "./errors.js";
+import { LOG_LEVELS } from "./logger.js";
 
 /** Environment variables to substitute from. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -364,27 +365,15 @@ const brokerUri: Check = (value) => {
   }
 };
 
-/** Log level names accepted in `LOGGING`: Python's and pino's, in any case. */
-export const LOG_LEVELS: Readonly<Record<string, string>> = {
-  trace: "trace",
-  debug: "debug",
-  info: "info",
-  warn: "warn",
-  warning: "warn",
-  error: "error",
-  fatal: "fatal",
-  critical: "fatal",
-  silent: "silent",
-};
-
 const logLevel = rule(
   (v) => typeof v === "string" && LOG_LEVELS[v.toLowerCase()] !== undefined,
   `must be a log level (${Object.keys(LOG_LEVELS).join(", ")})`,
 );
 
 const listenAddress =
-  (key: string): Check =>
+  (key: string, emptyMeansOff = false): Check =>
   (value) => {
+    if (emptyMeansOff && value === "") return undefined;
     try {
       parseListenAddress(value, key);
       return undefined;
@@ -400,7 +389,8 @@ const knownSerializer = rule(
 const CHECKS: ReadonlyArray<readonly [path: readonly string[], check: Check]> = [
   [["AMQP_URI"], brokerUri],
   [["WEB_SERVER_ADDRESS"], listenAddress("WEB_SERVER_ADDRESS")],
-  [["HEALTH_ADDRESS"], listenAddress("HEALTH_ADDRESS")],
+  // No health server is what an empty HEALTH_ADDRESS says (health-server.ts).
+  [["HEALTH_ADDRESS"], listenAddress("HEALTH_ADDRESS", true)],
   [["REDIS_URIS"], mapping],
   [["max_workers"], nonNegativeInteger],
   [["parent_calls_tracked"], nonNegativeInteger],

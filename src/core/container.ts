@@ -432,7 +432,8 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   }
 }
 
-/** `Type: message`, without the stack (a string: pino's error serializer leaves it as it is). */
-function briefly(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+/** An error's type and message, without its stack (the type as pino names it: the class name). */
+function briefly(error: unknown): { type: string; message: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  return { type: error.constructor?.name || error.name, message: error.message };
 }

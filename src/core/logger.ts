@@ -12,9 +12,25 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/** Log level names Enoki accepts (`LOGGING`, `ENOKI_LOG_LEVEL`): Python's and pino's, in any case. */
+export const LOG_LEVELS: Readonly<Record<string, string>> = {
+  trace: "trace",
+  debug: "debug",
+  info: "info",
+  warn: "warn",
+  warning: "warn",
+  error: "error",
+  fatal: "fatal",
+  critical: "fatal",
+  silent: "silent",
+};
+
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
-  /** Minimum level. Default: `ENOKI_LOG_LEVEL` from the environment, else `info`. */
+  /**
+   * Minimum level, Python's names too (`WARNING`). Default: `ENOKI_LOG_LEVEL` from the
+   * environment, else `info`.
+   */
   level?: string;
   /** Where lines go. Default: standard error, so standard output stays the program's own. */
   destination?: NodeJS.WritableStream;
@@ -22,12 +38,20 @@ export interface LoggerOptions {
 
 /** Creates Enoki's default logger. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.ENOKI_LOG_LEVEL ?? "info";
+  const named = options.level ?? process.env.ENOKI_LOG_LEVEL ?? "info";
+  // An unknown name is left for pino to refuse, with its own message.
+  const level = LOG_LEVELS[named.toLowerCase()] ?? named;
   const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
   // errWithCause: a cause is logged as its own object; pino's default serializer appends its
   // message to the error's, so an error rethrown with its cause read "No trip x: No trip x".
-  const serializers = { err: pino.stdSerializers.errWithCause };
+  const serializers = { err: serializeError };
   return pino({ level, base: { pid: process.pid }, redact: REDACTED_PATHS, serializers }, destination);
+}
+
+// Only real errors are serialized: an `{ type, message }` already written for the log (an
+// expected error, logged without its stack) would otherwise be retyped "Object".
+function serializeError(err: unknown): unknown {
+  return err instanceof Error ? pino.stdSerializers.errWithCause(err) : err;
 }
 
 // Belt and braces: URIs are masked where they are logged, and these never get through as is.

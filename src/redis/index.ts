@@ -37,9 +37,11 @@ const QUIT_TIMEOUT_MS = 2_000;
  *
  * Unlike ioredis's default, a command in flight when the connection drops is not sent again
  * after reconnecting (`autoResendUnfulfilledCommands: false`): it fails, so an `INCR` cannot
- * apply twice. And a command made while Redis is unreachable fails after one reconnect attempt
- * (`maxRetriesPerRequest: 1`), so the worker's caller gets an error, not a wait until its RPC
- * timeout. Pass `options` to change this or any other ioredis option.
+ * apply twice. And a command made while Redis is unreachable fails within a few seconds
+ * (`maxRetriesPerRequest: 1`: ioredis gives up on it at its second reconnect attempt), so the
+ * worker's caller gets an error, not a wait until its RPC timeout; a command made during a brief
+ * Redis restart fails too, where ioredis's default (20) would ride it out. Pass `options` to change
+ * this or any other ioredis option.
  *
  * @param key - the name in `REDIS_URIS`. Default `development`.
  * @example
@@ -77,9 +79,8 @@ export class RedisProvider implements DependencyProvider<Redis> {
 
   async setup(): Promise<void> {
     const uri = redisUri(this.#config, this.#key);
-    // A command waits for one reconnect attempt, then fails: with Redis down a worker gets an error
-    // at once (as nameko-redis's does) instead of holding its caller until the RPC timeout while
-    // ioredis retries 20 times.
+    // With Redis down a command fails within seconds (nameko-redis's fails at once) instead of
+    // holding its caller until the RPC timeout while ioredis retries 20 times.
     const client = new Redis(uri, {
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 1,

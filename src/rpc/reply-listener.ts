@@ -31,7 +31,7 @@ export class ReplyListener implements Extension {
   #ready: Promise<void> | undefined;
   #isReady = false;
   readonly #queueName: string;
-  #closed: Error | undefined;
+  #closed = false;
 
   constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
     this.#transport = transport;
@@ -60,7 +60,7 @@ export class ReplyListener implements Extension {
   /** Declares the reply queue and starts consuming it (once). `target` names the call in errors. */
   ready(target?: string): Promise<void> {
     if (this.#ready !== undefined) return this.#ready;
-    if (this.#closed !== undefined) return Promise.reject(closedCaller(target));
+    if (this.#closed) return Promise.reject(closedCaller(target));
     this.#consumer = this.#transport.consume({
       queue: replyQueue(this.#owner, this.routingKey),
 
@@ -85,7 +85,7 @@ export class ReplyListener implements Extension {
    */
   expect(correlationId: string, target: string, timeoutMs: number): Promise<unknown> {
     // Closed after the caller passed ready(): nothing would ever settle the call.
-    if (this.#closed !== undefined) return Promise.reject(closedCaller(target));
+    if (this.#closed) return Promise.reject(closedCaller(target));
     return new Promise((resolve, reject) => {
       const timer =
         timeoutMs > 0
@@ -110,7 +110,7 @@ export class ReplyListener implements Extension {
   }
 
   async #close(error: Error): Promise<void> {
-    this.#closed = error;
+    this.#closed = true;
     this.#failAll(error);
     const consumer = this.#consumer;
     this.#consumer = undefined;
@@ -150,10 +150,8 @@ export class ReplyListener implements Extension {
 
 /** A call made after its caller closed: not a lost connection, a finished client. */
 function closedCaller(target?: string): ConnectionLost {
-  const what = target === undefined ? "Cannot call" : `Cannot call ${target}`;
-  return new ConnectionLost(
-    `${what}: the caller has been closed (cluster.close(), or its container stopped)`,
-  );
+  const what = target === undefined ? "The caller" : `Cannot call ${target}: the caller`;
+  return new ConnectionLost(`${what} has been closed (cluster.close(), or its container stopped)`);
 }
 
 interface ReplyBody {

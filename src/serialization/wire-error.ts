@@ -87,7 +87,9 @@ export function toWireError(err: unknown, module: string): WireError {
 
 /**
  * Rebuilds an error from its wire form: an instance of the registered class for a known
- * `exc_path`, otherwise a {@link RemoteError} carrying the remote type and value.
+ * `exc_path`, otherwise a {@link RemoteError} carrying the remote type and value. Its stack is
+ * `Name: message` and one line `at <exc_path> (raised by the remote service)`: Nameko's wire
+ * carries no traceback, and stack parsers will read that line as a frame.
  */
 export function fromWireError(wire: unknown): Error {
   const w = (typeof wire === "object" && wire !== null ? wire : {}) as Partial<

@@ -6,7 +6,8 @@
  * Needs `NAMEKO_PATH`: a directory holding the `nameko` package (a checkout of nameko/nameko), and
  * Debian's python3-kombu, python3-eventlet, python3-werkzeug, python3-yaml, python3-mock,
  * python3-path, python3-packaging, python3-six, python3-wrapt, python3-requests. Skipped without it
- * (the npm registry has no Nameko, so CI cannot install it). See docs/testing.md.
+ * (the npm registry has no Nameko, so CI cannot install it). See the README's "Tests" and
+ * docs/architecture.md.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -166,8 +167,12 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
   after(async () => {
     await cluster?.close();
     await runner?.stop();
-    nameko?.child.stdin?.end();
-    if (nameko && nameko.child.exitCode === null) await new Promise((r) => nameko.child.once("exit", r));
+    if (nameko === undefined || nameko.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => nameko.child.once("exit", resolve));
+    nameko.child.stdin?.end(); // run_service.py stops gracefully when its stdin closes
+    if ((await Promise.race([exited, delay(10_000).then(() => "late")])) === "late") {
+      nameko.child.kill("SIGKILL");
+    }
   });
 
   test("an Enoki client calls Nameko with args and kwargs", async () => {
@@ -225,6 +230,7 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
   });
 
   test("events flow from Nameko to Enoki and back", async () => {
+    fromPython.length = 0;
     const received = new Promise<void>((resolve) => {
       onPythonEvent = resolve;
     });

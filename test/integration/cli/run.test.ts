@@ -174,7 +174,10 @@ test("a broker that refuses the vhost or the login says so, as an error naming t
   const [vhost, login] = await Promise.all(runs.map((cli) => cli.waitForLog(/refused the connection/)));
   const vhostLine = JSON.parse(vhost!) as { level: number; msg: string };
   assert.equal(vhostLine.level, 50);
-  assert.match(vhostLine.msg, new RegExp(`vhost "${missing}" does not exist or user "guest" may not use it`));
+  assert.match(
+    vhostLine.msg,
+    new RegExp(`access to vhost "${missing}" refused: it does not exist, user "guest" may not use it`),
+  );
   assert.match(
     (JSON.parse(login!) as { msg: string }).msg,
     /login refused for user "guest": .*ACCESS_REFUSED/,

@@ -10,7 +10,10 @@ test("a handshake closed after Connection.Open is a refused vhost, with the comm
     address,
   );
   assert.equal(failure.refused, true);
-  assert.match(failure.reason, /^vhost "shop" does not exist or user "app" may not use it \(rabbitmqctl/);
+  assert.match(
+    failure.reason,
+    /^access to vhost "shop" refused: it does not exist, user "app" may not use it, or it is at its connection limit \(rabbitmqctl/,
+  );
 });
 
 test("a 403 handshake is a refused login; network errors are not refusals", () => {

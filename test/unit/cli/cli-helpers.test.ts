@@ -72,5 +72,26 @@ test("readable log lines", () => {
     line({ level: 40, msg: "odd", err: { type: "TypeError", message: "bad" } }),
     "03:04:05.006 WARN  odd err=TypeError: bad",
   );
+  assert.equal(
+    line({
+      level: 50,
+      msg: "the result of s.m cannot be serialized",
+      err: {
+        type: "UnserializableValueError",
+        message: "Unserializable value",
+        stack: "UnserializableValueError: Unserializable value\n    at y",
+        cause: { type: "TypeError", message: "circular", stack: "TypeError: circular\n    at z" },
+      },
+    }),
+    "03:04:05.006 ERROR the result of s.m cannot be serialized\n    UnserializableValueError: Unserializable value\n        at y\n    caused by: TypeError: circular\n        at z",
+  );
+  assert.equal(
+    line({
+      level: 40,
+      msg: "odd",
+      err: { type: "HttpError", message: "no", cause: { type: "NotFound", message: "x" } },
+    }),
+    "03:04:05.006 WARN  odd err=HttpError: no caused by NotFound: x",
+  );
   assert.equal(formatLogLine("not json"), "not json");
 });

@@ -193,6 +193,7 @@ test("values of the keys Enoki reads are checked where they are written", () => 
     'config.yml, line 1, key REDIS_URIS: must be a mapping, got "redis://localhost"',
   );
   assert.deepEqual(parse("WEB_SERVER_ADDRESS: 8000\n"), { WEB_SERVER_ADDRESS: 8000 });
+  assert.deepEqual(parse('HEALTH_ADDRESS: ""\n'), { HEALTH_ADDRESS: "" }); // no health server
   // null means "use the default".
   assert.deepEqual(parse("max_workers:\nAMQP_URI: ${AMQP_URI}\n"), { max_workers: null, AMQP_URI: null });
 });

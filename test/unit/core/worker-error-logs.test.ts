@@ -40,7 +40,7 @@ test("an expected error is a warning without a stack; others are errors with sta
 
   const expected = await logs.waitFor((l) => l.msg === "expected error in worker");
   assert.equal(expected.level, 40);
-  assert.equal(expected.err, "NotFound: No trip x");
+  assert.deepEqual(expected.err, { type: "NotFound", message: "No trip x" });
 
   const failed = await logs.waitFor((l) => l.msg === "error in worker");
   const err = failed.err as { message: string; stack: string; cause: { message: string } };
