@@ -104,6 +104,15 @@ export function serve(runner: ServiceRunner, names: readonly string[], logger: L
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    // Node's default ends the process on a promise nobody awaited (an un-awaited dispatch whose
+    // payload cannot be serialized): every service would die with it, and the request that caused
+    // it would be redelivered to crash the next instance too. It is a bug in one worker: log it.
+    process.on("unhandledRejection", (reason) => {
+      logger.error(
+        { err: reason },
+        `a promise nobody awaited was rejected (a missing await?): ${reason instanceof Error ? reason.message : String(reason)}`,
+      );
+    });
 
     runner.start().then(
       () => {

@@ -215,6 +215,29 @@ test("LOGGING.level in the config file sets the level (ENOKI_LOG_LEVEL unset)", 
   await stopped(cli, "SIGKILL");
 });
 
+test("a promise nobody awaited is logged as an error; the process keeps serving", async () => {
+  const careless = uniqueName("careless");
+  scratch.write(
+    "careless.ts",
+    `import { eventDispatcher, rpc, service } from "enoki";
+@service("${careless}")
+export class Careless {
+  dispatch = eventDispatcher();
+  @rpc fire() { void this.dispatch("thing", { n: 1n }); return "fired"; }
+}
+`,
+  );
+  const cli = startCli(["run", `${scratch.dir}/careless.ts`, "--broker", brokerUri()]);
+  await cli.waitForLog(/"running services: /);
+  assert.equal(await cluster.rpc[careless]!.fire!(), "fired");
+  const line = await cli.waitForLog(/a promise nobody awaited was rejected/);
+  assert.match(line, /"level":50/);
+  assert.match(line, /Unserializable value: `1n`/);
+  assert.equal(await cluster.rpc[careless]!.fire!(), "fired", "the process still serves");
+  assert.equal(cli.child.exitCode, null);
+  assert.deepEqual(await stopped(cli), { code: 0, signal: null });
+});
+
 test("a service that fails to start, or crashes while running, ends the process with exit code 1", async () => {
   const failing = uniqueName("failing");
   const crashing = uniqueName("crashing");
