@@ -11,6 +11,7 @@ import {
   UndeliverableMessage,
   UnknownService,
 } from "../core/errors.js";
+import { isRemoteMethodName } from "../rpc/client.js";
 import { kwargs } from "../rpc/kwargs.js";
 import type { ClusterRpc, RpcMethod, UntypedRpcClient } from "../rpc/types.js";
 import type { Cluster } from "../standalone/cluster.js";
@@ -80,8 +81,14 @@ function trackedClient(client: UntypedRpcClient, service: string, answered: Answ
     }
     return method;
   };
-  return new Proxy(Object.create(null) as UntypedRpcClient, {
-    get: (_target, key) => (typeof key === "string" && key !== "then" ? methodOf(key) : undefined),
+  // Null prototype (completion lists methods only), and inspected as the client it wraps.
+  const target = Object.create(null) as UntypedRpcClient;
+  Object.defineProperty(target, Symbol.for("nodejs.util.inspect.custom"), {
+    value: () => String(client),
+    configurable: true,
+  });
+  return new Proxy(target, {
+    get: (_target, key) => (isRemoteMethodName(key) ? methodOf(key) : Reflect.get(client, key)),
     ownKeys: () => [...(answered.get(service) ?? [])],
     getOwnPropertyDescriptor: (_target, key) =>
       typeof key === "string" && answered.get(service)?.has(key)

@@ -84,6 +84,9 @@ function interactive(globals: { n: ShellNamespace; kwargs: ShellNamespace["kwarg
   // Ctrl+C abandons a call still waiting for its reply (as `node`'s own REPL does), instead of
   // leaving the prompt dead until the call times out.
   const server = repl.start({ prompt: "> ", ignoreUndefined: true, breakEvalOnSigint: true });
+  // Node's REPL shows proxies as `Proxy [target, handler]`; an RPC client should read as one.
+  const writer = server.writer as { options?: { showProxy?: boolean } };
+  if (writer.options !== undefined) writer.options.showProxy = false;
   const define = () => Object.assign(server.context, globals);
   define();
   server.on("reset", define); // `.clear` makes a fresh context

@@ -34,14 +34,35 @@ export function rpcMethod(
 }
 
 /**
- * A client whose every property is a remote method of one service. Never a thenable, so
+ * Names JavaScript itself looks up on any object: `String(client)`, template literals,
+ * `JSON.stringify`, `await`. Were they remote methods, converting a client to text would send
+ * `toString` and `valueOf` calls to the live service.
+ */
+const LANGUAGE_PROTOCOL = new Set(["then", "toString", "valueOf", "toLocaleString", "toJSON", "constructor"]);
+
+/** Whether a property of a client is a remote method (not a symbol, nor a name JavaScript uses). */
+export function isRemoteMethodName(key: string | symbol): key is string {
+  return typeof key === "string" && !LANGUAGE_PROTOCOL.has(key);
+}
+
+/**
+ * A client whose every property is a remote method of one service, except the names JavaScript
+ * uses for conversions (`toString`, `valueOf`, `toJSON`, ...). Never a thenable, so
  * `await client` and promise plumbing leave it alone.
  */
-export function serviceClient(invoke: Invoke, onMethod?: (method: string) => void): UntypedRpcClient {
+export function serviceClient(
+  service: string,
+  invoke: Invoke,
+  onMethod?: (method: string) => void,
+): UntypedRpcClient {
   const methods = new Map<string, RpcMethod<unknown[], unknown>>();
-  return new Proxy({} as UntypedRpcClient, {
+  const describe = () => `[RPC client of ${service}]`;
+  // util.inspect looks at a proxy's target, not through its traps: the target says what it is.
+  const target = { [Symbol.for("nodejs.util.inspect.custom")]: describe } as unknown as UntypedRpcClient;
+  return new Proxy(target, {
     get(_target, key) {
-      if (typeof key !== "string" || key === "then") return undefined;
+      if (key === Symbol.for("nodejs.util.inspect.custom") || key === "toString") return describe;
+      if (!isRemoteMethodName(key)) return undefined;
       let method = methods.get(key);
       if (method === undefined) {
         method = rpcMethod(invoke, key);

@@ -48,7 +48,7 @@ export class RpcProxyProvider implements DependencyProvider<ServiceClient<unknow
   }
 
   get(ctx: WorkerContext): ServiceClient<unknown> {
-    return serviceClient((method, args, kwargs, options) =>
+    return serviceClient(this.#service, (method, args, kwargs, options) =>
       this.#caller.call({
         service: this.#service,
         method,

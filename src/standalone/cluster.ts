@@ -141,6 +141,7 @@ export class Cluster implements AsyncDisposable {
       const methods = new Set<string>();
       this.#methods.set(service, methods);
       client = serviceClient(
+        service,
         (method, args, kwargs, options) =>
           this.#caller.call({
             service,

@@ -11,7 +11,7 @@ import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { inspect, promisify } from "node:util";
 import { shellNamespace } from "../../../src/cli/shell-namespace.js";
 import type { Cluster, ServiceRunner } from "../../../src/index.js";
 import {
@@ -161,6 +161,16 @@ test(".exit ends a script early, with exit code 0", async () => {
   const { code, stdout } = await shell(["1", ".exit", "2"]);
   assert.equal(code, 0);
   assert.equal(stdout, "1\n");
+});
+
+test("a client shown or converted to text is itself: no toString or valueOf call goes out", async () => {
+  const n = shellNamespace(cluster);
+  const client = n.rpc[name]!;
+  assert.equal(String(client), `[RPC client of ${name}]`);
+  assert.equal(inspect(client), `[RPC client of ${name}]`);
+  assert.equal(JSON.stringify(client), "{}");
+  // Nothing was called, so nothing answered: completion still knows no method.
+  assert.deepEqual(Object.keys(client), []);
 });
 
 test("tab completion offers the services and methods that answered, not mistyped names", async () => {
