@@ -201,6 +201,14 @@ function argumentBinder(
   params: readonly Parameter[],
   variables: readonly string[],
 ): (route: RouteParams) => unknown[] {
+  // `m(id)` for `/m/<int:id>` would get the request as `id`, and answer 200 with "[object Object]".
+  const first = params[0];
+  if (first?.name !== undefined && !first.rest && variables.includes(first.name)) {
+    throw new ConfigurationError(
+      `@http ${method}: its first parameter receives the request, but "${first.name}" is a variable ` +
+        `of the rule: write ${method}(request, ${params.map((p) => p.name ?? "...").join(", ")})`,
+    );
+  }
   const after = params.slice(1);
   const positional = () => (route: RouteParams) => variables.map((v) => route[v]);
   if (after.some((p) => p.rest)) return positional();

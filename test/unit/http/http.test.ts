@@ -66,6 +66,24 @@ describe("@http declaration", () => {
       isConfigError(/must all be parameters of get \(missing: b\)/),
     );
   });
+
+  test("a handler whose first parameter is a rule variable is refused (it would get the request)", () => {
+    assert.throws(
+      () => {
+        @service("no_request")
+        class NoRequest {
+          @http("GET", "/m/<int:id>")
+          m(id: number) {
+            return { id };
+          }
+        }
+        return NoRequest;
+      },
+      isConfigError(
+        /first parameter receives the request, but "id" is a variable of the rule: write m\(request, id\)/,
+      ),
+    );
+  });
 });
 
 describe("route conflicts", () => {
