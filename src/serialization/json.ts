@@ -67,6 +67,26 @@ function cycleError(value: unknown): Error | undefined {
   }
 }
 
+/**
+ * Built-ins whose data JSON.stringify would drop without a word (a Map, a URLSearchParams or an
+ * Error all become `{}`; a typed array an object of indices). Asked only of objects that are not
+ * plain, so the common case costs one prototype lookup.
+ */
+function writesAsEmpty(value: object): boolean {
+  return (
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof WeakMap ||
+    value instanceof WeakSet ||
+    value instanceof Promise ||
+    value instanceof RegExp ||
+    value instanceof Error ||
+    value instanceof URLSearchParams ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value)
+  );
+}
+
 // A walk in JavaScript, then a plain JSON.stringify: about twice as fast as a replacer function,
 // which the engine calls across the native boundary for every value.
 function assertJsonSafe(value: unknown): void {
@@ -81,7 +101,7 @@ function assertJsonSafe(value: unknown): void {
         for (const item of value) assertJsonSafe(item);
         return;
       }
-      if (value instanceof Map || value instanceof Set || ArrayBuffer.isView(value)) {
+      if (Object.getPrototypeOf(value) !== Object.prototype && writesAsEmpty(value)) {
         throw new UnserializableValueError(value);
       }
       // What toJSON returns (a Date's string) is what gets written.

@@ -13,7 +13,7 @@ describe("encodeJson", () => {
     assert.equal(encodeJson(undefined).toString(), "null");
   });
 
-  test("never drops data silently: Map, Set, BigInt, functions, buffers and cycles are errors", () => {
+  test("never drops data silently: Map, Set, BigInt, functions, buffers, cycles, URLSearchParams, errors... are errors", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     for (const value of [
@@ -25,9 +25,24 @@ describe("encodeJson", () => {
       Buffer.from("x"),
       cyclic,
       Symbol("s"),
+      { q: new URLSearchParams("a=1") },
+      [new Error("lost")],
+      /re/,
+      Promise.resolve(1),
+      new WeakMap(),
+      new ArrayBuffer(2),
     ]) {
       assert.throws(() => encodeJson(value), UnserializableValueError);
     }
+  });
+
+  test("class instances, dates, URLs and null-prototype objects are written as JSON writes them", () => {
+    class Trip {
+      constructor(readonly from: string) {}
+    }
+    const bare = Object.assign(Object.create(null) as object, { a: 1 });
+    const out = encodeJson([new Trip("LHR"), new Date(0), new URL("http://x/y"), bare]).toString();
+    assert.equal(out, '[{"from":"LHR"},"1970-01-01T00:00:00.000Z","http://x/y",{"a":1}]');
   });
 });
 
