@@ -3,6 +3,8 @@
  * `n.dispatchEvent`, `n.disconnect`), and `kwargs`. Its RPC clients remember the services and
  * methods that answered, so tab completion offers them (and not names mistyped on the way).
  */
+
+import { type InspectOptions, inspect } from "node:util";
 import type { Config } from "../core/config.js";
 import {
   ConnectionLost,
@@ -15,6 +17,7 @@ import { isRemoteMethodName } from "../rpc/client.js";
 import { kwargs } from "../rpc/kwargs.js";
 import type { ClusterRpc, RpcMethod, UntypedRpcClient } from "../rpc/types.js";
 import type { Cluster } from "../standalone/cluster.js";
+import { maskSecrets } from "./mask-secrets.js";
 
 /** The shell's `n`. */
 export interface ShellNamespace {
@@ -37,13 +40,25 @@ export function shellNamespace(cluster: Cluster): ShellNamespace {
   return Object.freeze(
     Object.assign(Object.create(null) as object, {
       rpc: trackedRpc(cluster, answered),
-      config: Object.freeze({ ...cluster.config }),
+      config: displayedMasked(cluster.config),
       dispatchEvent: (source: string, eventType: string, payload: unknown) =>
         cluster.dispatchEvent(source, eventType, payload),
       kwargs,
       disconnect: () => cluster.close(),
     }),
   );
+}
+
+/**
+ * The config as the code reads it, but shown with passwords masked, as `enoki show-config` shows
+ * it: typing `n.config` at the prompt must not put the broker's password on the screen.
+ */
+function displayedMasked(config: Readonly<Config>): Readonly<Config> {
+  const copy = { ...config };
+  Object.defineProperty(copy, Symbol.for("nodejs.util.inspect.custom"), {
+    value: (_depth: number, options: InspectOptions) => inspect(maskSecrets(config), options),
+  });
+  return Object.freeze(copy);
 }
 
 type Answered = Map<string, Set<string>>;

@@ -173,6 +173,18 @@ test("a client shown or converted to text is itself: no toString or valueOf call
   assert.deepEqual(Object.keys(client), []);
 });
 
+test("n.config holds the real URI but shows it masked, as show-config does", async () => {
+  const configured = await connect({ config: { AMQP_URI: brokerUri() }, logger: silentLogger });
+  try {
+    const n = shellNamespace(configured);
+    assert.equal(n.config.AMQP_URI, brokerUri());
+    assert.match(inspect(n.config), /AMQP_URI: 'amqp:\/\/guest:\*\*\*@localhost/);
+    assert.doesNotMatch(inspect(n.config), /guest:guest@/);
+  } finally {
+    await configured.close();
+  }
+});
+
 test("tab completion offers the services and methods that answered, not mistyped names", async () => {
   const n = shellNamespace(cluster);
   const server = repl.start({
