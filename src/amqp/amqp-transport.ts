@@ -217,17 +217,11 @@ export class AmqpTransport implements Transport {
         const failure = connectFailure(err, this.#address);
         // A refusal is retried too (a broker still booting refuses its vhosts for a moment, and
         // an operator may create them later), but it is an error the user has to act on.
-        if (failure.refused) {
-          this.#logger.error(
-            { attempt, retryInMs: delayMs, err: failure.reason },
-            `broker ${this.description} refused the connection: ${failure.reason}; ${retry}`,
-          );
-        } else {
-          this.#logger.warn(
-            { attempt, retryInMs: delayMs, err: failure.reason },
-            `broker ${this.description} not reachable; ${retry}`,
-          );
-        }
+        const what = failure.refused ? `refused the connection: ${failure.reason}` : "not reachable";
+        this.#logger[failure.refused ? "error" : "warn"](
+          { attempt, retryInMs: delayMs, err: failure.reason },
+          `broker ${this.description} ${what}; ${retry}`,
+        );
         await this.#sleep(delayMs);
       }
     }

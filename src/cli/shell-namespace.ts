@@ -55,7 +55,7 @@ export function shellNamespace(cluster: Cluster): ShellNamespace {
  */
 function displayedMasked(config: Readonly<Config>): Readonly<Config> {
   const copy = { ...config };
-  Object.defineProperty(copy, Symbol.for("nodejs.util.inspect.custom"), {
+  Object.defineProperty(copy, inspect.custom, {
     value: (_depth: number, options: InspectOptions) => inspect(maskSecrets(config), options),
   });
   return Object.freeze(copy);
@@ -98,7 +98,7 @@ function trackedClient(client: UntypedRpcClient, service: string, answered: Answ
   };
   // Null prototype (completion lists methods only), and inspected as the client it wraps.
   const target = Object.create(null) as UntypedRpcClient;
-  Object.defineProperty(target, Symbol.for("nodejs.util.inspect.custom"), {
+  Object.defineProperty(target, inspect.custom, {
     value: () => String(client),
     configurable: true,
   });

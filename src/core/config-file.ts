@@ -29,7 +29,7 @@ import {
   type YAMLError,
 } from "yaml";
 import { parseBrokerUri } from "../amqp/uri.js";
-import { parseListenAddress } from "../http/address.js";
+import { isListenAddress, LISTEN_ADDRESS_FORMAT } from "../http/address.js";
 import { serializerByName, serializerNames } from "../serialization/json.js";
 import type { Config } from "./config.js";
 import { ConfigurationError } from "./errors.js";
@@ -370,17 +370,9 @@ const logLevel = rule(
   `must be a log level (${Object.keys(LOG_LEVELS).join(", ")})`,
 );
 
-const listenAddress =
-  (key: string, emptyMeansOff = false): Check =>
-  (value) => {
-    if (emptyMeansOff && value === "") return undefined;
-    try {
-      parseListenAddress(value, key);
-      return undefined;
-    } catch (err) {
-      return (err as Error).message.replace(`Config key ${key} `, "");
-    }
-  };
+const listenAddress = rule(isListenAddress, `must be ${LISTEN_ADDRESS_FORMAT}`);
+// No health server is what an empty HEALTH_ADDRESS says (health-server.ts).
+const optionalListenAddress: Check = (value) => (value === "" ? undefined : listenAddress(value));
 const knownSerializer = rule(
   (v) => typeof v === "string" && serializerByName(v) !== undefined,
   `must be a serializer Enoki has (${serializerNames().join(", ")})`,
@@ -388,9 +380,8 @@ const knownSerializer = rule(
 
 const CHECKS: ReadonlyArray<readonly [path: readonly string[], check: Check]> = [
   [["AMQP_URI"], brokerUri],
-  [["WEB_SERVER_ADDRESS"], listenAddress("WEB_SERVER_ADDRESS")],
-  // No health server is what an empty HEALTH_ADDRESS says (health-server.ts).
-  [["HEALTH_ADDRESS"], listenAddress("HEALTH_ADDRESS", true)],
+  [["WEB_SERVER_ADDRESS"], listenAddress],
+  [["HEALTH_ADDRESS"], optionalListenAddress],
   [["REDIS_URIS"], mapping],
   [["max_workers"], nonNegativeInteger],
   [["parent_calls_tracked"], nonNegativeInteger],

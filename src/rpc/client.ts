@@ -2,6 +2,7 @@
  * RPC client objects: a proxy per service whose properties are callable remote methods, built on
  * one `invoke` function (the tRPC idea: a tiny runtime behind expressive types).
  */
+import { inspect } from "node:util";
 import { splitArguments } from "./kwargs.js";
 import type { AsyncCall, CallOptions, ClusterRpc, RpcMethod, UntypedRpcClient } from "./types.js";
 
@@ -58,10 +59,10 @@ export function serviceClient(
   const methods = new Map<string, RpcMethod<unknown[], unknown>>();
   const describe = () => `[RPC client of ${service}]`;
   // util.inspect looks at a proxy's target, not through its traps: the target says what it is.
-  const target = { [Symbol.for("nodejs.util.inspect.custom")]: describe } as unknown as UntypedRpcClient;
+  const target = { [inspect.custom]: describe } as unknown as UntypedRpcClient;
   return new Proxy(target, {
     get(_target, key) {
-      if (key === Symbol.for("nodejs.util.inspect.custom") || key === "toString") return describe;
+      if (key === inspect.custom || key === "toString") return describe;
       if (!isRemoteMethodName(key)) return undefined;
       let method = methods.get(key);
       if (method === undefined) {

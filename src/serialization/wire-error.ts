@@ -100,17 +100,22 @@ export function fromWireError(wire: unknown): Error {
   const excArgs = Array.isArray(w.exc_args) ? w.exc_args : [];
   const value = typeof w.value === "string" ? w.value : String(w.value ?? "");
   const cls = excPath === undefined ? undefined : byPath.get(excPath);
-  let error: Error = new RemoteError(excType, value, excPath, excArgs);
-  if (cls !== undefined) {
-    try {
-      error = new cls(...excArgs);
-      // Classes with custom constructors may not reproduce the remote text; the remote one wins.
-      if (error.message !== value) error.message = value;
-    } catch {
-      // a constructor that cannot take the remote arguments: RemoteError it is
-    }
-  }
+  const error =
+    (cls === undefined ? undefined : rebuild(cls, excArgs, value)) ??
+    new RemoteError(excType, value, excPath, excArgs);
   return withRemoteStack(error, excPath ?? excType);
+}
+
+/** An instance of a registered class, or `undefined` if its constructor refuses the remote args. */
+function rebuild(cls: RemoteErrorClass, excArgs: unknown[], value: string): Error | undefined {
+  try {
+    const error = new cls(...excArgs);
+    // Classes with custom constructors may not reproduce the remote text; the remote one wins.
+    if (error.message !== value) error.message = value;
+    return error;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
