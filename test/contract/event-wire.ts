@@ -1,5 +1,5 @@
 /**
- * Checking messages against the golden Nameko fixtures (shared/fixtures/nameko-wire): properties,
+ * Checking messages against the golden Nameko fixtures (test/fixtures/nameko-wire): properties,
  * headers with their AMQP types, body, and `{{TOKEN}}` placeholders matched by their regex.
  */
 import assert from "node:assert/strict";

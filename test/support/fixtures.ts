@@ -1,33 +1,14 @@
 /**
- * Golden Nameko wire fixtures (shared/fixtures/nameko-wire) and matching against them: volatile
+ * Golden Nameko wire fixtures (test/fixtures/nameko-wire) and matching against them: volatile
  * values appear as `{{TOKEN}}` placeholders, each matched by its regex and bound to one value
  * per fixture.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/**
- * Where the fixtures are: `ENOKI_FIXTURES_DIR`, else the team's `shared/` beside the repository
- * (`../shared`), else this machine's `/work/shared`. Missing fixtures fail the tests loudly.
- */
-const dir = fixturesDir();
-
-function fixturesDir(): string {
-  const candidates = [
-    process.env.ENOKI_FIXTURES_DIR,
-    fileURLToPath(new URL("../../../shared/fixtures/nameko-wire/", import.meta.url)),
-    "/work/shared/fixtures/nameko-wire/",
-  ].filter((d): d is string => d !== undefined && d !== "");
-  const found = candidates.find((d) => existsSync(join(d, "README.md")));
-  if (found === undefined) {
-    throw new Error(
-      `Nameko wire fixtures not found; looked in ${candidates.join(", ")} (set ENOKI_FIXTURES_DIR)`,
-    );
-  }
-  return found.endsWith("/") ? found : `${found}/`;
-}
+/** The fixtures live in the repository (test/fixtures/nameko-wire; its README says how they were made). */
+const dir = fileURLToPath(new URL("../fixtures/nameko-wire/", import.meta.url));
 
 export interface Fixture {
   case: string;
