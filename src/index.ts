@@ -6,36 +6,16 @@
 import "./core/metadata.js";
 
 export { AmqpTransport, type AmqpTransportOptions, type BackoffOptions } from "./amqp/amqp-transport.js";
-export type { TlsOptions } from "./amqp/uri.js";
-export { maskUri } from "./amqp/uri.js";
 export { type Config, DEFAULTS } from "./core/config.js";
 export { config } from "./core/config-dependency.js";
 export { type ConfigFileOptions, type Environment, loadConfigFile, parseConfig } from "./core/config-file.js";
 export { type ContainerOptions, type ContainerState, ServiceContainer } from "./core/container.js";
 export { workerContext } from "./core/context.js";
 export { dependency, type Injected, type ProviderFactory } from "./core/dependency.js";
-export {
-  BadRequest,
-  ConfigurationError,
-  ConnectionLost,
-  ContainerBeingKilled,
-  DependencyNotInjected,
-  ExtensionTimeoutError,
-  IncorrectSignature,
-  MalformedRequest,
-  MethodNotFound,
-  RemoteError,
-  ReplyQueueLost,
-  RpcTimeout,
-  ServiceError,
-  UndeliverableMessage,
-  UnknownService,
-  UnserializableValueError,
-} from "./core/errors.js";
+export { ContainerBeingKilled, DependencyNotInjected, ExtensionTimeoutError } from "./core/errors.js";
 export type { DependencyProvider, Entrypoint, Extension, Phase, WorkerOutcome } from "./core/extension.js";
 export { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts } from "./core/lifecycle.js";
-export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./core/logger.js";
-export { type RunnerOptions, runServices, ServiceRunner } from "./core/runner.js";
+export type { ListenAddress } from "./core/listen-address.js";
 export { isServiceClass, type ServiceClass, service, serviceNameOf } from "./core/service.js";
 export { type ContextData, WorkerContext } from "./core/worker-context.js";
 export { type EventDispatcherOptions, eventDispatcher } from "./events/event-dispatcher.js";
@@ -49,7 +29,6 @@ export {
   isReady,
   startHealthServer,
 } from "./health/health-server.js";
-export type { ListenAddress } from "./http/address.js";
 export { type HttpEntrypoint, type HttpOptions, http } from "./http/http.js";
 export { HttpError, type HttpErrorOptions } from "./http/http-error.js";
 export { HTTP_DEFAULTS } from "./http/http-settings.js";
@@ -72,6 +51,7 @@ export {
   publisher,
 } from "./messaging/publisher.js";
 export { REQUEUE_INITIAL_DELAY_MS, REQUEUE_MAX_DELAY_MS } from "./messaging/requeue-backoff.js";
+export { ReplyQueueLost, RpcTimeout } from "./rpc/errors.js";
 export { type Kwargs, kwargs } from "./rpc/kwargs.js";
 export { type RpcOptions, rpc } from "./rpc/rpc.js";
 export { rpcProxy } from "./rpc/rpc-proxy.js";
@@ -85,10 +65,13 @@ export type {
   ServiceClient,
   UntypedRpcClient,
 } from "./rpc/types.js";
-export { type RemoteErrorClass, registerRemoteError, type WireError } from "./serialization/wire-error.js";
+export { type CreateTransportOptions, createTransport } from "./runtime/create-transport.js";
+export { type RunnerOptions, runServices, ServiceRunner } from "./runtime/runner.js";
 export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
 export { type TimerOptions, timer } from "./timer/timer.js";
-export { type CreateTransportOptions, createTransport } from "./transport/create-transport.js";
+export type { TlsOptions } from "./transport/broker-uri.js";
+export { maskUri } from "./transport/broker-uri.js";
+export { ConnectionLost, UndeliverableMessage } from "./transport/errors.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
 export { MemoryTransport, type MemoryTransportOptions } from "./transport/memory/memory-transport.js";
 export type {
@@ -103,3 +86,16 @@ export type {
   Transport,
   TransportStatus,
 } from "./transport/transport.js";
+export { ConfigurationError } from "./util/enoki-error.js";
+export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./util/logger.js";
+export {
+  BadRequest,
+  IncorrectSignature,
+  MalformedRequest,
+  MethodNotFound,
+  RemoteError,
+  ServiceError,
+  UnknownService,
+  UnserializableValueError,
+} from "./wire/remote-errors.js";
+export { type RemoteErrorClass, registerRemoteError, type WireError } from "./wire/wire-error.js";

@@ -3,12 +3,12 @@
  * it all again on every new connection.
  */
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
-import type { Logger } from "../core/logger.js";
 import type { Consumer, ConsumerSpec } from "../transport/transport.js";
+import { encodeHeaders } from "../transport/typed-headers.js";
+import type { Logger } from "../util/logger.js";
 import { settleWithin } from "../util/within.js";
 import { AckBatcher } from "./ack-batcher.js";
 import { AmqpDelivery, type DeliverySettler, type Settlement } from "./amqp-delivery.js";
-import { encodeHeaders } from "./field-table.js";
 
 /** How long closing a channel may take before it is given up on (its connection may be dead). */
 export const CLOSE_TIMEOUT_MS = 2000;

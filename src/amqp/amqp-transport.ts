@@ -3,8 +3,8 @@
  * shared confirm channel for publishing; one channel per consumer.
  */
 import type { ChannelModel } from "amqplib";
-import { ConnectionLost } from "../core/errors.js";
-import { createLogger, type Logger } from "../core/logger.js";
+import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "../transport/broker-uri.js";
+import { ConnectionLost } from "../transport/errors.js";
 import type {
   Consumer,
   ConsumerSpec,
@@ -13,12 +13,12 @@ import type {
   Transport,
   TransportStatus,
 } from "../transport/transport.js";
+import { createLogger, type Logger } from "../util/logger.js";
 import { settleWithin, within } from "../util/within.js";
 import { AmqpConsumer, CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
 import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
 import { ConfirmPublisher } from "./confirm-publisher.js";
 import { connectFailure } from "./connect-failure.js";
-import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "./uri.js";
 
 /** Reconnection backoff. */
 export interface BackoffOptions {

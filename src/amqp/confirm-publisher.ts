@@ -8,11 +8,11 @@
  * correlation id, and that message's ack then rejects it.
  */
 import type { ConfirmChannel, Message } from "amqplib";
-import { ConnectionLost, UndeliverableMessage } from "../core/errors.js";
+import { ConnectionLost, UndeliverableMessage } from "../transport/errors.js";
 import type { OutgoingMessage } from "../transport/transport.js";
+import { encodeHeaders } from "../transport/typed-headers.js";
 import { settleWithin } from "../util/within.js";
 import { CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
-import { encodeHeaders } from "./field-table.js";
 
 interface Returnable {
   returned: boolean;

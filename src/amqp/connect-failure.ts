@@ -4,7 +4,7 @@
  * or that the user may not use) only as "Expected ConnectionOpenOk; got <ConnectionClose>",
  * without the broker's reason: that reads like a network fault, and it is not one.
  */
-import type { BrokerAddress } from "./uri.js";
+import type { BrokerAddress } from "../transport/broker-uri.js";
 
 /** A failed connection attempt: whether the broker answered and refused, and why. */
 export interface ConnectFailure {

@@ -13,16 +13,14 @@
  * ```
  */
 import { readFileSync } from "node:fs";
-import type { Config } from "../core/config.js";
-import { ConfigurationError } from "../core/errors.js";
-import type { TlsOptions } from "./uri.js";
+import type { TlsOptions } from "../transport/broker-uri.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 
 /** Python's `ssl.CERT_NONE`. */
 const CERT_NONE = 0;
 
-/** The TLS options `config.AMQP_SSL` describes, or `undefined` when it is absent or `false`. */
-export function tlsFromConfig(config: Config): TlsOptions | undefined {
-  const ssl = config.AMQP_SSL;
+/** The TLS options an `AMQP_SSL` config value describes, or `undefined` when it is absent or `false`. */
+export function tlsOptions(ssl: unknown): TlsOptions | undefined {
   if (ssl === undefined || ssl === null || ssl === false) return undefined;
   if (ssl === true) return {};
   if (typeof ssl !== "object" || Array.isArray(ssl)) {

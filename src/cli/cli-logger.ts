@@ -7,7 +7,7 @@
  */
 import type { Config } from "../core/config.js";
 import { configLogLevel } from "../core/config-file.js";
-import { createLogger, LOG_LEVELS, type Logger } from "../core/logger.js";
+import { createLogger, LOG_LEVELS, type Logger } from "../util/logger.js";
 import { CliError } from "./cli-error.js";
 import { prettyLogStream } from "./pretty-log.js";
 

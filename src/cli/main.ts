@@ -4,7 +4,7 @@
  * only when it is used, so `enoki --help` does not load the AMQP client or the REPL.
  */
 import { readFileSync } from "node:fs";
-import { ConfigurationError } from "../core/errors.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 import { CliError } from "./cli-error.js";
 import type { Command } from "./command.js";
 

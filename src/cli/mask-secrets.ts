@@ -1,7 +1,7 @@
 /**
  * Hiding credentials in config output: `show-config` is often pasted into tickets and chats.
  */
-import { maskUri } from "../amqp/uri.js";
+import { maskUri } from "../transport/broker-uri.js";
 
 const URI_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*:[^/?#@]*@/i;
 const SECRET_KEY = /password|passphrase|secret|token/i;

@@ -2,10 +2,11 @@
  * The config a command runs with: the `--config` file (if any), then the broker from, in order of
  * precedence, `--broker`, the `AMQP_URI` environment variable, the file's `AMQP_URI`.
  */
-import { parseBrokerUri } from "../amqp/uri.js";
+
 import type { Config } from "../core/config.js";
 import { loadConfigFile } from "../core/config-file.js";
-import { ConfigurationError } from "../core/errors.js";
+import { parseBrokerUri } from "../transport/broker-uri.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 import type { CommonFlags } from "./parse-command.js";
 
 /**

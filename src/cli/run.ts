@@ -2,12 +2,12 @@
  * `enoki run`: runs services in one process until a signal stops them (Nameko's `nameko run`).
  */
 import { constants } from "node:os";
-import { maskUri } from "../amqp/uri.js";
 import { DEFAULTS } from "../core/config.js";
-import { ConfigurationError } from "../core/errors.js";
-import type { Logger } from "../core/logger.js";
-import { ServiceRunner } from "../core/runner.js";
 import { serviceNameOf } from "../core/service.js";
+import { ServiceRunner } from "../runtime/runner.js";
+import { maskUri } from "../transport/broker-uri.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import type { Logger } from "../util/logger.js";
 import { CliError } from "./cli-error.js";
 import { cliLogger } from "./cli-logger.js";
 import type { Command } from "./command.js";

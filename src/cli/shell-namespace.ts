@@ -6,17 +6,13 @@
 
 import { type InspectOptions, inspect } from "node:util";
 import type { Config } from "../core/config.js";
-import {
-  ConnectionLost,
-  MethodNotFound,
-  RpcTimeout,
-  UndeliverableMessage,
-  UnknownService,
-} from "../core/errors.js";
 import { isRemoteMethodName } from "../rpc/client.js";
+import { RpcTimeout } from "../rpc/errors.js";
 import { kwargs } from "../rpc/kwargs.js";
 import type { ClusterRpc, RpcMethod, UntypedRpcClient } from "../rpc/types.js";
 import type { Cluster } from "../standalone/cluster.js";
+import { ConnectionLost, UndeliverableMessage } from "../transport/errors.js";
+import { MethodNotFound, UnknownService } from "../wire/remote-errors.js";
 import { maskSecrets } from "./mask-secrets.js";
 
 /** The shell's `n`. */

@@ -5,9 +5,9 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import repl from "node:repl";
-import { maskUri } from "../amqp/uri.js";
 import { DEFAULTS } from "../core/config.js";
 import { connect } from "../standalone/cluster.js";
+import { maskUri } from "../transport/broker-uri.js";
 import { cliLogger } from "./cli-logger.js";
 import type { Command } from "./command.js";
 import { parseCommand } from "./parse-command.js";

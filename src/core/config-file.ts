@@ -28,12 +28,12 @@ import {
   type Tags,
   type YAMLError,
 } from "yaml";
-import { parseBrokerUri } from "../amqp/uri.js";
-import { isListenAddress, LISTEN_ADDRESS_FORMAT } from "../http/address.js";
-import { serializerByName, serializerNames } from "../serialization/json.js";
+import { parseBrokerUri } from "../transport/broker-uri.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import { LOG_LEVELS } from "../util/logger.js";
+import { serializerByName, serializerNames } from "../wire/json.js";
 import type { Config } from "./config.js";
-import { ConfigurationError } from "./errors.js";
-import { LOG_LEVELS } from "./logger.js";
+import { isListenAddress, LISTEN_ADDRESS_FORMAT } from "./listen-address.js";
 
 /** Environment variables to substitute from. */
 export type Environment = Readonly<Record<string, string | undefined>>;

@@ -2,8 +2,9 @@
  * Config keys and defaults, shared with Nameko so one config file serves Python and TypeScript
  * services. A config is a plain object, loaded once and passed down; never a global.
  */
-import { type Serializer, serializerByName, serializerNames } from "../serialization/json.js";
-import { ConfigurationError } from "./errors.js";
+
+import { ConfigurationError } from "../util/enoki-error.js";
+import { type Serializer, serializerByName, serializerNames } from "../wire/json.js";
 
 /** A service config: Nameko's keys plus Enoki's, and anything else a service reads. */
 export interface Config {

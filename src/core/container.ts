@@ -4,16 +4,20 @@
  */
 
 import type { Transport } from "../transport/transport.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import { createLogger, type Logger } from "../util/logger.js";
 import { within } from "../util/within.js";
 import { type Config, type ContainerSettings, containerSettings } from "./config.js";
 import { findDeclarations } from "./dependency.js";
-import { ConfigurationError, ContainerBeingKilled } from "./errors.js";
-import type { DependencyProvider, Entrypoint, Extension, WorkerOutcome } from "./extension.js";
+import { ContainerBeingKilled } from "./errors.js";
+import type { DependencyProvider, Entrypoint, Extension, WorkerRun } from "./extension.js";
+import type { ExtensionHost } from "./extension-host.js";
 import { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts, runPhase } from "./lifecycle.js";
-import { createLogger, type Logger } from "./logger.js";
+import { OutgoingHeaders } from "./outgoing-headers.js";
 import { entrypointSpecs, type ServiceClass, serviceNameOf } from "./service.js";
-import { type ContextData, WorkerContext } from "./worker-context.js";
+import type { ContextData } from "./worker-context.js";
 import { WorkerPool } from "./worker-pool.js";
+import { type ResultHandler, type WorkerDoneListener, WorkerRunner } from "./worker-runner.js";
 
 /** Options for a {@link ServiceContainer}. */
 export interface ContainerOptions {
@@ -31,26 +35,12 @@ export interface ContainerOptions {
 /** Where a container is in its life. */
 export type ContainerState = "created" | "starting" | "running" | "stopping" | "stopped" | "killed";
 
-/** Called with a worker's outcome before dependency hooks run (an RPC reply, an ack). */
-export type ResultHandler = (ctx: WorkerContext, outcome: WorkerOutcome) => void | Promise<void>;
-
-/** A worker that has finished: its result handled and its teardown hooks run. */
-export interface FinishedWorker {
-  readonly entrypoint: Entrypoint;
-  readonly args: readonly unknown[];
-  readonly context: WorkerContext;
-  readonly outcome: WorkerOutcome;
-}
-
-/** Told about every worker that finishes (see {@link ServiceContainer.onWorkerDone}). */
-export type WorkerDoneListener = (worker: FinishedWorker) => void;
-
 /**
  * Runs one service.
  * @typeParam S - the service class's instance type (so test helpers can check method and
  *   dependency names); `object` when unknown.
  */
-export class ServiceContainer<S extends object = object> implements AsyncDisposable {
+export class ServiceContainer<S extends object = object> implements ExtensionHost, AsyncDisposable {
   readonly serviceName: string;
   readonly serviceClass: ServiceClass<S>;
   readonly config: Config;
@@ -61,6 +51,8 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   readonly logger: Logger;
   /** The `max_workers` slots all its entrypoints share. */
   readonly pool: WorkerPool;
+  /** What extensions add to every outgoing message's headers. */
+  readonly outgoingHeaders = new OutgoingHeaders();
   /** Resolves when the container has stopped (`undefined`) or was killed (the reason). */
   readonly closed: Promise<Error | undefined>;
 
@@ -72,9 +64,8 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   #requested: Set<string> | undefined;
   /** Shared extensions asked for by no extension being built: never dropped. */
   #pinned = new Set<string>();
-  #doneListeners = new Set<WorkerDoneListener>();
+  #workers: WorkerRunner;
   #runnerShared: Map<string, unknown>;
-  #hooks: { setup: DependencyProvider[]; result: DependencyProvider[]; teardown: DependencyProvider[] };
   #timeouts: PhaseTimeouts;
   #state: ContainerState = "created";
   #starting: Promise<void> | undefined;
@@ -109,7 +100,15 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
         this.#build(() => factory(this, field)),
       );
     }
-    this.#hooks = this.#workerHooks();
+    this.#workers = new WorkerRunner({
+      serviceName: name,
+      serviceClass,
+      parentCallsTracked: this.settings.parentCallsTracked,
+      logger: this.logger,
+      killed: this.#killer.signal,
+      outgoingHeaders: this.outgoingHeaders,
+    });
+    this.#workers.useDependencies(this.#dependencies);
   }
 
   // Builds an extension, noting which shared extensions it asks for (its sub-extensions, in
@@ -124,15 +123,6 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
     } finally {
       this.#requested = undefined;
     }
-  }
-
-  #workerHooks() {
-    const providers = [...this.#dependencies.values()];
-    return {
-      setup: providers.filter((p) => p.workerSetup),
-      result: providers.filter((p) => p.workerResult),
-      teardown: providers.filter((p) => p.workerTeardown),
-    };
   }
 
   // Drops the shared extensions that no remaining entrypoint or provider asked for (the RPC
@@ -210,7 +200,7 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
     if (!this.#dependencies.has(field))
       throw new ConfigurationError(`${this.serviceName} has no dependency ${field}`);
     this.#dependencies.set(field, provider);
-    this.#hooks = this.#workerHooks();
+    this.#workers.useDependencies(this.#dependencies);
     this.#pruneShared();
   }
 
@@ -222,10 +212,7 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
    * const off = container.onWorkerDone(({ entrypoint, outcome }) => console.log(entrypoint.method, outcome.ok));
    */
   onWorkerDone(listener: WorkerDoneListener): () => void {
-    this.#doneListeners.add(listener);
-    return () => {
-      this.#doneListeners.delete(listener);
-    };
+    return this.#workers.onDone(listener);
   }
 
   /** Sets up, then starts, every extension. On failure the container is killed and this rejects. */
@@ -313,21 +300,20 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   }
 
   /**
-   * Runs one worker of `entrypoint` once a pool slot is free. Resolves with the outcome, or with
-   * `undefined` if the container began stopping before a slot freed up: the work did not start,
-   * and the caller should give its message back.
+   * Runs one worker of `entrypoint` once a pool slot is free (see
+   * {@link ExtensionHost.spawnWorker}); `not-started` if the container began stopping first.
    */
   async spawnWorker(
     entrypoint: Entrypoint,
     args: readonly unknown[],
     data: ContextData,
     handleResult?: ResultHandler,
-  ): Promise<WorkerOutcome | undefined> {
+  ): Promise<WorkerRun> {
     if (!this.pool.tryAcquire()) {
-      if (!(await this.#waitForSlot())) return undefined;
+      if (!(await this.#waitForSlot())) return NOT_STARTED;
     }
     try {
-      return await this.#runWorker(entrypoint, args, data, handleResult);
+      return await this.#workers.run(entrypoint, args, data, handleResult);
     } finally {
       this.pool.release();
     }
@@ -349,78 +335,6 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
     return got;
   }
 
-  async #runWorker(
-    entrypoint: Entrypoint,
-    args: readonly unknown[],
-    data: ContextData,
-    handleResult: ResultHandler | undefined,
-  ): Promise<WorkerOutcome> {
-    const ctx = new WorkerContext({
-      serviceName: this.serviceName,
-      method: entrypoint.method,
-      data,
-      parentCallsTracked: this.settings.parentCallsTracked,
-      signal: this.#killer.signal,
-    });
-    let outcome: WorkerOutcome;
-    try {
-      const worker = this.#createWorker(ctx);
-      for (const p of this.#hooks.setup) await p.workerSetup?.(ctx);
-      const method = (worker as Record<string, unknown>)[entrypoint.method] as (...a: unknown[]) => unknown;
-      outcome = { ok: true, result: await method.apply(worker, args as unknown[]) };
-    } catch (error) {
-      outcome = { ok: false, error };
-      this.#logWorkerError(entrypoint, ctx, error);
-    }
-    await this.#afterWorker(ctx, outcome, handleResult);
-    if (this.#doneListeners.size > 0) this.#workerDone({ entrypoint, args, context: ctx, outcome });
-    return outcome;
-  }
-
-  #workerDone(worker: FinishedWorker): void {
-    for (const listener of this.#doneListeners) {
-      try {
-        listener(worker);
-      } catch (err) {
-        this.logger.error({ err, callId: worker.context.callId }, "worker done listener failed");
-      }
-    }
-  }
-
-  async #afterWorker(ctx: WorkerContext, outcome: WorkerOutcome, handleResult: ResultHandler | undefined) {
-    try {
-      await handleResult?.(ctx, outcome);
-    } catch (err) {
-      this.logger.error({ err, callId: ctx.callId }, "error handling worker result");
-    }
-    for (const p of this.#hooks.result)
-      await this.#hook(p, "workerResult", ctx, () => p.workerResult?.(ctx, outcome));
-    for (const p of this.#hooks.teardown)
-      await this.#hook(p, "workerTeardown", ctx, () => p.workerTeardown?.(ctx));
-  }
-
-  async #hook(p: DependencyProvider, hook: string, ctx: WorkerContext, run: () => unknown): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      this.logger.error({ err, callId: ctx.callId, dependency: p.name }, `${hook} failed`);
-    }
-  }
-
-  #createWorker(ctx: WorkerContext): object {
-    const worker = new this.serviceClass() as Record<string, unknown>;
-    for (const [field, provider] of this.#dependencies) worker[field] = provider.get(ctx);
-    return worker;
-  }
-
-  #logWorkerError(entrypoint: Entrypoint, ctx: WorkerContext, error: unknown): void {
-    const expected = entrypoint.expected.some((cls) => error instanceof cls);
-    const where = { callId: ctx.callId, entrypoint: entrypoint.name };
-    // An expected error is the caller's doing (a bad id, a missing field): its stack says nothing.
-    if (expected) this.logger.warn({ ...where, err: briefly(error) }, "expected error in worker");
-    else this.logger.error({ ...where, err: error }, "error in worker");
-  }
-
   async #drain(): Promise<void> {
     const ms = this.#timeouts.stop;
     await within(this.pool.idle(), ms, () => new Error(`running workers did not finish within ${ms} ms`));
@@ -432,8 +346,4 @@ export class ServiceContainer<S extends object = object> implements AsyncDisposa
   }
 }
 
-/** An error's type and message, without its stack (the type as pino names it: the class name). */
-function briefly(error: unknown): { type: string; message: string } {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
-  return { type: error.constructor?.name || error.name, message: error.message };
-}
+const NOT_STARTED: WorkerRun = { status: "not-started" };

@@ -11,9 +11,10 @@
  * The container finds the declarations by creating the class once, builds one provider per
  * field, and overwrites the field of every worker instance with the provider's value.
  */
-import type { ServiceContainer } from "./container.js";
+
 import { DependencyNotInjected } from "./errors.js";
 import type { DependencyProvider } from "./extension.js";
+import type { ExtensionHost } from "./extension-host.js";
 
 const DECLARATION = Symbol.for("enoki.dependency");
 
@@ -27,7 +28,7 @@ declare const injectedBrand: unique symbol;
 export type Injected<T> = T & { readonly [injectedBrand]: T };
 
 /** Builds the provider behind a declared field. */
-export type ProviderFactory<T> = (container: ServiceContainer, field: string) => DependencyProvider<T>;
+export type ProviderFactory<T> = (container: ExtensionHost, field: string) => DependencyProvider<T>;
 
 interface Declaration {
   readonly [DECLARATION]: ProviderFactory<unknown>;

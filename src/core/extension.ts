@@ -18,8 +18,16 @@ export interface Extension {
   kill?(reason: Error): Promise<void>;
 }
 
+/**
+ * The kinds of Enoki's own entrypoints (Nameko's names where it has them); an extension's
+ * entrypoint names its own.
+ */
+export type EntrypointKind = "rpc" | "event_handler" | "consume" | "http" | "timer" | (string & {});
+
 /** What starts workers: `@rpc`, `@eventHandler`, `@http`, `@timer`, `@consume`. */
 export interface Entrypoint extends Extension {
+  /** What kind of entrypoint this is, for logs, traces and metrics. */
+  readonly kind: EntrypointKind;
   /** The service method this entrypoint calls. */
   readonly method: string;
   /** Error classes that are part of the method's contract: logged as warnings, not errors. */
@@ -28,6 +36,20 @@ export interface Entrypoint extends Extension {
 
 /** How a worker ended, as seen by dependency providers. */
 export type WorkerOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+/**
+ * What became of a request for a worker (`spawnWorker`), which tells the entrypoint how to
+ * settle its message:
+ * - `finished`: the worker ran and its result handler was called;
+ * - `not-started`: the container began stopping before a worker slot freed up; give the message
+ *   back (requeue, 503) so another instance runs it;
+ * - `killed`: the container was killed while the worker ran; its result handler was not called
+ *   and the entrypoint settles nothing (closing the channel requeues the message).
+ */
+export type WorkerRun =
+  | { readonly status: "finished"; readonly outcome: WorkerOutcome }
+  | { readonly status: "not-started" }
+  | { readonly status: "killed"; readonly outcome: WorkerOutcome };
 
 /**
  * Provides a value to each worker (Nameko's `DependencyProvider`), with hooks around every call.

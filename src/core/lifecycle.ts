@@ -2,10 +2,10 @@
  * Running one lifecycle phase over a set of extensions, in parallel, each with a time limit.
  */
 
+import type { Logger } from "../util/logger.js";
 import { within } from "../util/within.js";
 import { ExtensionTimeoutError } from "./errors.js";
 import type { Extension, Phase } from "./extension.js";
-import type { Logger } from "./logger.js";
 
 /** Time limits per phase, in milliseconds. */
 export type PhaseTimeouts = Readonly<Record<Phase, number>>;

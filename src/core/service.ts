@@ -2,9 +2,10 @@
  * Declaring a service: `@service(name)` on a class, and the entrypoint specs its decorated
  * methods record. Declaring runs no I/O; a container reads these later.
  */
-import type { ServiceContainer } from "./container.js";
-import { ConfigurationError } from "./errors.js";
+
+import { ConfigurationError } from "../util/enoki-error.js";
 import type { Entrypoint } from "./extension.js";
+import type { ExtensionHost } from "./extension-host.js";
 import { assertStandardDecorator, ENTRYPOINTS, ownList, readMetadata, SERVICE_NAME } from "./metadata.js";
 import { parseParameters, type Signature } from "./signature.js";
 
@@ -17,7 +18,7 @@ export interface EntrypointSpec {
   readonly kind: string;
   readonly signature: Signature;
   /** Builds the entrypoint for a container. */
-  readonly create: (container: ServiceContainer, signature: Signature) => Entrypoint;
+  readonly create: (container: ExtensionHost, signature: Signature) => Entrypoint;
 }
 
 // Service names become queue names and routing key segments: a dot would break `<svc>.*`.

@@ -6,7 +6,7 @@
  * when the decorator runs. A parameter is optional when it has a default value (`greeting =
  * "Hello"`); TypeScript's `greeting?: string` leaves no trace at runtime, so it counts as required.
  */
-import { IncorrectSignature } from "./errors.js";
+import { IncorrectSignature } from "../wire/remote-errors.js";
 
 /** One parameter of a method. */
 export interface Parameter {

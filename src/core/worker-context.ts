@@ -3,7 +3,10 @@
  * (`nameko.*` headers) it passes on to every call and event it makes.
  */
 import { randomUUID } from "node:crypto";
-import { CALL_ID_STACK_KEY, callId, contextHeaders } from "../amqp/naming.js";
+import { CALL_ID_STACK_KEY, contextHeaders } from "../wire/context-headers.js";
+import { callId } from "../wire/names.js";
+import type { EntrypointKind } from "./extension.js";
+import { OutgoingHeaders, type OutgoingMessage } from "./outgoing-headers.js";
 
 /** Context data as it travels: header names without the `nameko.` prefix. */
 export type ContextData = Readonly<Record<string, unknown>>;
@@ -12,18 +15,28 @@ export type ContextData = Readonly<Record<string, unknown>>;
 export interface WorkerContextInit {
   readonly serviceName: string;
   readonly method: string;
+  /** The kind of entrypoint that started the worker (`rpc`, `event_handler`, `http`, ...). */
+  readonly entrypointKind?: EntrypointKind;
   /** Incoming context data, `call_id_stack` included if the message carried one. */
   readonly data: ContextData;
   /** How many parent call ids to keep (Nameko's `parent_calls_tracked`). */
   readonly parentCallsTracked: number;
   readonly signal: AbortSignal;
+  /** What extensions add to outgoing headers (the container's); none when absent. */
+  readonly outgoingHeaders?: OutgoingHeaders;
 }
+
+const NO_CONTRIBUTORS = new OutgoingHeaders();
 
 /** The context of one worker (one run of one entrypoint). */
 export class WorkerContext {
   readonly serviceName: string;
   /** The entrypoint method. */
   readonly method: string;
+  /** The kind of entrypoint that started this worker (`rpc`, `event_handler`, `http`, ...). */
+  readonly entrypointKind: EntrypointKind;
+  /** When the worker started, in `performance.now()` milliseconds (for durations). */
+  readonly startedAt: number;
   /** `<service>.<method>.<uuid>`. */
   readonly callId: string;
   /** Parent call ids, oldest first, ending with this worker's own {@link callId}. */
@@ -33,10 +46,14 @@ export class WorkerContext {
   /** Aborted when the container is killed while this worker runs. */
   readonly signal: AbortSignal;
   #headers: Record<string, unknown> | undefined;
+  readonly #outgoing: OutgoingHeaders;
 
   constructor(init: WorkerContextInit) {
     this.serviceName = init.serviceName;
     this.method = init.method;
+    this.entrypointKind = init.entrypointKind ?? "unknown";
+    this.startedAt = performance.now();
+    this.#outgoing = init.outgoingHeaders ?? NO_CONTRIBUTORS;
     this.callId = callId(init.serviceName, init.method, randomUUID());
     const { [CALL_ID_STACK_KEY]: incoming, ...data } = init.data;
     this.data = data;
@@ -58,6 +75,11 @@ export class WorkerContext {
   get headers(): Readonly<Record<string, unknown>> {
     this.#headers ??= contextHeaders(this.data, this.callIdStack);
     return this.#headers;
+  }
+
+  /** The headers of one message this worker sends: {@link headers} and what extensions add. */
+  headersFor(message: OutgoingMessage): Readonly<Record<string, unknown>> {
+    return this.#outgoing.make(this.headers, message);
   }
 }
 

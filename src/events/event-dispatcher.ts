@@ -2,9 +2,10 @@
  * The `eventDispatcher` dependency: dispatch events of the container's service from inside a
  * worker, carrying the worker's context, as Nameko's `EventDispatcher` does.
  */
-import type { ServiceContainer } from "../core/container.js";
+
 import { dependency, type Injected } from "../core/dependency.js";
 import type { DependencyProvider } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import type { WorkerContext } from "../core/worker-context.js";
 import { EventPublisher, type UnroutableEventPolicy } from "./event-publisher.js";
 import type { Dispatch, EventMap } from "./types.js";
@@ -55,7 +56,7 @@ export class EventDispatcherProvider implements DependencyProvider<Dispatch> {
   readonly #source: string;
   readonly #publisher: EventPublisher;
 
-  constructor(container: ServiceContainer, options: EventDispatcherOptions) {
+  constructor(container: ExtensionHost, options: EventDispatcherOptions) {
     const { settings, transport, logger, serviceName } = container;
     this.name = `eventDispatcher(${serviceName})`;
     this.#source = serviceName;
@@ -71,6 +72,12 @@ export class EventDispatcherProvider implements DependencyProvider<Dispatch> {
   }
 
   get(ctx: WorkerContext): Dispatch {
-    return (eventType, payload) => this.#publisher.publish(this.#source, eventType, payload, ctx.headers);
+    return (eventType, payload) =>
+      this.#publisher.publish(
+        this.#source,
+        eventType,
+        payload,
+        ctx.headersFor({ kind: "event", target: `${this.#source}.${eventType}` }),
+      );
   }
 }

@@ -2,12 +2,13 @@
  * The `@eventHandler` entrypoint: handles events another service dispatches, with Nameko's three
  * handler types and exactly Nameko's queues (names, flags, bindings).
  */
-import { defaultBroadcastId, eventExchange, eventQueue, type HandlerType } from "../amqp/naming.js";
-import type { ServiceContainer } from "../core/container.js";
-import { ConfigurationError } from "../core/errors.js";
+
+import type { ExtensionHost } from "../core/extension-host.js";
 import type { AnyMethodContext } from "../core/service.js";
 import { addEntrypoint } from "../core/service.js";
 import { MessageEntrypoint, type MessageTopology } from "../messaging/message-entrypoint.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import { defaultBroadcastId, eventExchange, eventQueue, type HandlerType } from "../wire/names.js";
 import type { EventHandlerMethod, EventMap, EventPayload, EventType } from "./types.js";
 
 /** Options of `@eventHandler`. */
@@ -115,10 +116,11 @@ function handlerSettings(
 
 /** One event handler of a running service, with its own queue and consumer. */
 export class EventHandlerEntrypoint extends MessageEntrypoint {
+  readonly kind = "event_handler";
   readonly name: string;
   readonly settings: EventHandlerSettings;
 
-  constructor(container: ServiceContainer, method: string, settings: EventHandlerSettings) {
+  constructor(container: ExtensionHost, method: string, settings: EventHandlerSettings) {
     super(container, method, settings.requeueOnError);
     this.settings = settings;
     this.name = `eventHandler ${container.serviceName}.${method}`;

@@ -4,11 +4,12 @@
  * persistent. Unlike Nameko, an event no queue receives is not lost silently: it is published
  * `mandatory`, and a return is logged as a warning (or thrown, if asked).
  */
-import { eventExchange, PERSISTENT } from "../amqp/naming.js";
-import { UndeliverableMessage } from "../core/errors.js";
-import type { Logger } from "../core/logger.js";
-import type { Serializer } from "../serialization/json.js";
+
+import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
+import type { Logger } from "../util/logger.js";
+import type { Serializer } from "../wire/json.js";
+import { eventExchange, PERSISTENT } from "../wire/names.js";
 
 /** What to do with an event that no queue is bound to receive. */
 export type UnroutableEventPolicy = "warn" | "throw";

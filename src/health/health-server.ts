@@ -12,10 +12,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Config } from "../core/config.js";
 import type { ContainerState } from "../core/container.js";
-import { ConfigurationError } from "../core/errors.js";
-import type { Logger } from "../core/logger.js";
-import { formatListenAddress, type ListenAddress, parseListenAddress } from "../http/address.js";
+import { formatListenAddress, type ListenAddress, parseListenAddress } from "../core/listen-address.js";
 import type { TransportStatus } from "../transport/transport.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import type { Logger } from "../util/logger.js";
 
 /** What readiness is decided on. */
 export interface HealthState {

@@ -3,8 +3,8 @@
  * server exposed to the internet; raise them for trusted clients that send large bodies.
  */
 import { type Config, DEFAULTS, nonNegativeInt, nonNegativeNumber } from "../core/config.js";
-import { ConfigurationError } from "../core/errors.js";
-import { type ListenAddress, parseListenAddress } from "./address.js";
+import { type ListenAddress, parseListenAddress } from "../core/listen-address.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 
 /** Defaults of the HTTP config keys (times in seconds, as every Enoki timeout in config). */
 export const HTTP_DEFAULTS = {

@@ -2,12 +2,13 @@
  * The `@http` entrypoint: serve a method on the process's HTTP server.
  */
 import { METHODS } from "node:http";
-import type { ServiceContainer } from "../core/container.js";
-import { BadRequest, ConfigurationError } from "../core/errors.js";
 import type { Entrypoint, WorkerOutcome } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import { type Parameter, parseParameters } from "../core/signature.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import { BadRequest } from "../wire/remote-errors.js";
 import { HttpError } from "./http-error.js";
 import type { HttpRequest } from "./request.js";
 import type { HttpResponse } from "./response.js";
@@ -80,19 +81,20 @@ export interface HttpSpec {
 
 /** One `@http` method of a running service. */
 export class HttpEntrypoint implements Entrypoint {
+  readonly kind = "http";
   readonly name: string;
   readonly method: string;
   /** For logging: `expectedErrors`, `BadRequest` and deliberate `HttpError`s are warnings. */
   readonly expected: readonly Function[];
   readonly methods: readonly string[];
   readonly rule: CompiledRule;
-  readonly #container: ServiceContainer;
+  readonly #container: ExtensionHost;
   readonly #spec: HttpSpec;
   readonly #server: HttpServer;
   readonly #pending = new Set<Reply>();
   #accepting = false;
 
-  constructor(container: ServiceContainer, method: string, spec: HttpSpec) {
+  constructor(container: ExtensionHost, method: string, spec: HttpSpec) {
     this.method = method;
     this.methods = spec.methods;
     this.rule = spec.rule;
@@ -142,9 +144,9 @@ export class HttpEntrypoint implements Entrypoint {
     this.#container
       .spawnWorker(this, args, {}, (ctx, outcome) => this.#respond(reply, ctx, outcome))
       .then(
-        (outcome) => {
+        (run) => {
           // The container began stopping before a worker slot freed up.
-          if (outcome === undefined) reply.send(unavailable("The service is stopping"), true);
+          if (run.status === "not-started") reply.send(unavailable("The service is stopping"), true);
         },
         (err: unknown) => {
           this.#container.logger.error({ err, entrypoint: this.name }, "could not run an HTTP worker");

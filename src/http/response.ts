@@ -23,8 +23,9 @@ import {
   validateHeaderName,
   validateHeaderValue,
 } from "node:http";
-import { BadRequest, describeValue } from "../core/errors.js";
-import { encodeJson } from "../serialization/json.js";
+import { encodeJson } from "../wire/json.js";
+import { describeValue } from "../wire/python-text.js";
+import { BadRequest } from "../wire/remote-errors.js";
 import { HttpError, statusCode } from "./http-error.js";
 
 /** Response headers: a value, or several for headers such as `Set-Cookie`. */

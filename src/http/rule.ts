@@ -16,7 +16,7 @@
  * the same place (`/x/<int:id>` and `/x/<uuid:id>`) count as the same rule. A patterned and a
  * plain variable (`<int:id>` and `<name>`) are fine.
  */
-import { ConfigurationError } from "../core/errors.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 
 /** Route parameters after conversion: `int` and `float` give numbers, the rest strings. */
 export type RouteParams = Readonly<Record<string, string | number>>;

@@ -15,12 +15,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import Router from "find-my-way";
-import type { ServiceContainer } from "../core/container.js";
-import { ConfigurationError } from "../core/errors.js";
 import type { Extension } from "../core/extension.js";
-import type { Logger } from "../core/logger.js";
+import type { ExtensionHost } from "../core/extension-host.js";
+import { formatListenAddress, type ListenAddress } from "../core/listen-address.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import type { Logger } from "../util/logger.js";
 import { settleWithin } from "../util/within.js";
-import { formatListenAddress, type ListenAddress } from "./address.js";
 import { HttpError } from "./http-error.js";
 import { type HttpSettings, httpSettings } from "./http-settings.js";
 import { HttpRequest } from "./request.js";
@@ -377,7 +377,7 @@ class HttpServerUse implements Extension {
  * The HTTP server for a container's `WEB_SERVER_ADDRESS`: one per runner and address, shared by
  * all its containers, each of which keeps it open while it runs.
  */
-export function httpServerFor(container: ServiceContainer): HttpServer {
+export function httpServerFor(container: ExtensionHost): HttpServer {
   const settings = httpSettings(container.config);
   const where = formatListenAddress(settings.address);
   const key = `http-server:${where}`;

@@ -2,10 +2,10 @@
  * The `@consume` entrypoint: handles plain AMQP messages from any producer, Nameko's
  * `messaging.consume`.
  */
-import type { ServiceContainer } from "../core/container.js";
-import { ConfigurationError } from "../core/errors.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import type { BindingSpec } from "../transport/transport.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 import { type ExchangeOptions, exchangeSpec, type QueueOptions, queueSpec } from "./declarations.js";
 import { MessageEntrypoint, type MessageTopology } from "./message-entrypoint.js";
 
@@ -62,15 +62,11 @@ export function consume(
 
 /** One `@consume` method of a running service, with its own consumer. */
 export class ConsumeEntrypoint extends MessageEntrypoint {
+  readonly kind = "consume";
   readonly name: string;
   readonly #topology: MessageTopology;
 
-  constructor(
-    container: ServiceContainer,
-    method: string,
-    topology: MessageTopology,
-    requeueOnError: boolean,
-  ) {
+  constructor(container: ExtensionHost, method: string, topology: MessageTopology, requeueOnError: boolean) {
     super(container, method, requeueOnError);
     this.#topology = topology;
     this.name = `consume ${container.serviceName}.${method}`;

@@ -9,12 +9,13 @@
  * is rejected without requeue and logged with the queue and the reason; it never reaches a
  * worker and never comes back.
  */
-import { contextFromHeaders } from "../amqp/naming.js";
-import type { ServiceContainer } from "../core/container.js";
-import type { Entrypoint, WorkerOutcome } from "../core/extension.js";
-import type { Logger } from "../core/logger.js";
-import { decodeBody } from "../serialization/decode-body.js";
+
+import type { Entrypoint, EntrypointKind, WorkerOutcome } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import type { BindingSpec, Consumer, Delivery, QueueSpec } from "../transport/transport.js";
+import type { Logger } from "../util/logger.js";
+import { contextFromHeaders } from "../wire/context-headers.js";
+import { decodeBody } from "../wire/decode-body.js";
 import { RequeueBackoff } from "./requeue-backoff.js";
 
 /** What a message entrypoint consumes. */
@@ -25,10 +26,11 @@ export interface MessageTopology {
 
 /** Consumes one queue; each message runs the entrypoint's method with the decoded body. */
 export abstract class MessageEntrypoint implements Entrypoint {
+  abstract readonly kind: EntrypointKind;
   abstract readonly name: string;
   readonly method: string;
   readonly expected: readonly Function[] = [];
-  protected readonly container: ServiceContainer;
+  protected readonly container: ExtensionHost;
   readonly #requeueOnError: boolean;
   readonly #backoff = new RequeueBackoff();
   readonly #maxBodyBytes: number;
@@ -40,7 +42,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
   #logger: Logger;
   #stopping = false;
 
-  constructor(container: ServiceContainer, method: string, requeueOnError: boolean) {
+  constructor(container: ExtensionHost, method: string, requeueOnError: boolean) {
     this.container = container;
     this.method = method;
     this.#requeueOnError = requeueOnError;
@@ -115,15 +117,13 @@ export abstract class MessageEntrypoint implements Entrypoint {
     const data = contextFromHeaders(delivery.properties.headers);
     void this.container
       .spawnWorker(this, [body], data, (_ctx, outcome) => this.#onOutcome(delivery, outcome))
-      .then((outcome) => {
+      .then((run) => {
         // The container began stopping before a worker slot freed up: another instance runs it.
-        if (outcome === undefined) this.#settle(delivery, () => delivery.reject(true));
+        if (run.status === "not-started") this.#settle(delivery, () => delivery.reject(true));
       });
   }
 
   #onOutcome(delivery: Delivery, outcome: WorkerOutcome): void {
-    // A killed container settles nothing: closing the channel requeues the message.
-    if (this.container.killed) return;
     if (outcome.ok) {
       this.#backoff.succeeded(delivery);
       this.#settle(delivery, () => delivery.ack());

@@ -2,13 +2,14 @@
  * The `publisher` dependency: publish plain AMQP messages from inside a worker, Nameko's
  * `messaging.Publisher`.
  */
-import { PERSISTENT } from "../amqp/naming.js";
-import type { ServiceContainer } from "../core/container.js";
+
 import { dependency, type Injected } from "../core/dependency.js";
 import type { DependencyProvider } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import type { WorkerContext } from "../core/worker-context.js";
-import type { Serializer } from "../serialization/json.js";
 import type { ExchangeSpec, MessageProperties } from "../transport/transport.js";
+import type { Serializer } from "../wire/json.js";
+import { PERSISTENT } from "../wire/names.js";
 import { type ExchangeOptions, exchangeSpec } from "./declarations.js";
 
 /** Message options of a publisher, as defaults or for one call. */
@@ -66,12 +67,12 @@ export function publisher(options: PublisherOptions = {}): Injected<Publish> {
 /** Provides each worker a `publish` function bound to its context. */
 export class PublisherProvider implements DependencyProvider<Publish> {
   readonly name: string;
-  readonly #container: ServiceContainer;
+  readonly #container: ExtensionHost;
   readonly #exchange: ExchangeSpec | undefined;
   readonly #defaults: PublishOptions;
   readonly #serializer: Serializer;
 
-  constructor(container: ServiceContainer, options: PublisherOptions) {
+  constructor(container: ExtensionHost, options: PublisherOptions) {
     const { exchange, ...defaults } = options;
     this.#container = container;
     this.#exchange = exchange === undefined ? undefined : exchangeSpec(exchange);
@@ -86,7 +87,9 @@ export class PublisherProvider implements DependencyProvider<Publish> {
   }
 
   get(ctx: WorkerContext): Publish {
-    return (payload, options = {}) => this.#publish(payload, options, ctx.headers);
+    const target = this.#exchange?.name ?? "";
+    return (payload, options = {}) =>
+      this.#publish(payload, options, ctx.headersFor({ kind: "message", target }));
   }
 
   async #publish(payload: unknown, call: PublishOptions, context: Readonly<Record<string, unknown>>) {

@@ -6,13 +6,13 @@
  * @packageDocumentation
  */
 import { Redis, type RedisOptions } from "ioredis";
-import { maskUri } from "../amqp/uri.js";
 import type { Config } from "../core/config.js";
-import type { ServiceContainer } from "../core/container.js";
 import { dependency, type Injected } from "../core/dependency.js";
-import { ConfigurationError } from "../core/errors.js";
 import type { DependencyProvider } from "../core/extension.js";
-import type { Logger } from "../core/logger.js";
+import type { ExtensionHost } from "../core/extension-host.js";
+import { maskUri } from "../transport/broker-uri.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import type { Logger } from "../util/logger.js";
 import { settleWithin } from "../util/within.js";
 
 export type { Redis, RedisOptions } from "ioredis";
@@ -64,7 +64,7 @@ export class RedisProvider implements DependencyProvider<Redis> {
   readonly #logger: Logger;
   #client: Redis | undefined;
 
-  constructor(container: ServiceContainer, key: string, options: RedisOptions) {
+  constructor(container: ExtensionHost, key: string, options: RedisOptions) {
     this.name = `redis(${key})`;
     this.#config = container.config;
     this.#key = key;

@@ -3,10 +3,12 @@
  * ties it to its reply.
  */
 import { randomUUID } from "node:crypto";
-import { PERSISTENT, rpcRoutingKey, TRANSIENT } from "../amqp/naming.js";
-import { UndeliverableMessage, UnknownService } from "../core/errors.js";
-import type { Serializer } from "../serialization/json.js";
+import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
+import type { Serializer } from "../wire/json.js";
+import { PERSISTENT, rpcRoutingKey, TRANSIENT } from "../wire/names.js";
+import { UnknownService } from "../wire/remote-errors.js";
+import { encodeRequest } from "../wire/rpc-envelope.js";
 import type { ReplyListener } from "./reply-listener.js";
 
 /** One request. */
@@ -46,7 +48,7 @@ export class RpcCaller {
 
   /** Calls a remote method; resolves with its result or rejects with its (rebuilt) error. */
   async call(request: RpcRequest): Promise<unknown> {
-    const body = this.#serializer.encode({ args: request.args, kwargs: request.kwargs });
+    const body = encodeRequest(this.#serializer, request.args, request.kwargs);
     const target = rpcRoutingKey(request.service, request.method);
     if (!this.#listener.isReady) await this.#listener.ready(target);
     const correlationId = randomUUID();

@@ -3,13 +3,13 @@
  * proxies) and one per standalone client, as in Nameko.
  */
 import { randomUUID } from "node:crypto";
-import { replyQueue } from "../amqp/naming.js";
-import { ConnectionLost, ReplyQueueLost, RpcTimeout } from "../core/errors.js";
 import type { Extension } from "../core/extension.js";
-import type { Logger } from "../core/logger.js";
-import { type Serializer, serializerForContentType } from "../serialization/json.js";
-import { fromWireError } from "../serialization/wire-error.js";
+import { ConnectionLost } from "../transport/errors.js";
 import type { Consumer, Delivery, ExchangeSpec, Transport } from "../transport/transport.js";
+import type { Logger } from "../util/logger.js";
+import { replyQueue } from "../wire/names.js";
+import { decodeReply } from "../wire/rpc-envelope.js";
+import { ReplyQueueLost, RpcTimeout } from "./errors.js";
 
 interface PendingCall {
   resolve(result: unknown): void;
@@ -139,9 +139,10 @@ export class ReplyListener implements Extension {
       this.#logger.debug({ correlationId }, "reply for no waiting call (late, or not ours); dropped");
       return;
     }
-    const serializer = serializerForContentType(delivery.properties.contentType);
     try {
-      settleFromBody(call, decodeReply(serializer, delivery));
+      const reply = decodeReply(delivery);
+      if (reply.ok) call.resolve(reply.result);
+      else call.reject(reply.error);
     } catch (err) {
       call.reject(err as Error);
     }
@@ -152,25 +153,4 @@ export class ReplyListener implements Extension {
 function closedCaller(target?: string): ConnectionLost {
   const what = target === undefined ? "The caller" : `Cannot call ${target}: the caller`;
   return new ConnectionLost(`${what} has been closed (cluster.close(), or its container stopped)`);
-}
-
-interface ReplyBody {
-  result?: unknown;
-  error?: unknown;
-}
-
-function decodeReply(serializer: Serializer | undefined, delivery: Delivery): ReplyBody {
-  if (serializer === undefined) {
-    throw new Error(`Reply has unsupported content type ${JSON.stringify(delivery.properties.contentType)}`);
-  }
-  const body = serializer.decode(delivery.body);
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new Error("Reply is not a {result, error} object");
-  }
-  return body as ReplyBody;
-}
-
-function settleFromBody(call: PendingCall, body: ReplyBody): void {
-  if (body.error !== null && body.error !== undefined) call.reject(fromWireError(body.error));
-  else call.resolve(body.result ?? null);
 }

@@ -6,29 +6,30 @@
  * could not be run. The request is acknowledged only after the reply is confirmed by the broker,
  * so a crash in between means the request runs again (at-least-once), never that it is lost.
  */
-import {
-  contextFromHeaders,
-  PERSISTENT,
-  rpcBindingKey,
-  rpcExchange,
-  rpcQueue,
-  TRANSIENT,
-} from "../amqp/naming.js";
-import type { ServiceContainer } from "../core/container.js";
-import { MethodNotFound, UnserializableValueError } from "../core/errors.js";
+
 import type { Extension, WorkerOutcome } from "../core/extension.js";
-import type { Logger } from "../core/logger.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import { bindArguments } from "../core/signature.js";
-import type { Serializer } from "../serialization/json.js";
-import { toWireError, type WireError } from "../serialization/wire-error.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
-import { decodeRequest, replySerializer } from "./request.js";
+import type { Logger } from "../util/logger.js";
+import { contextFromHeaders } from "../wire/context-headers.js";
+import type { Serializer } from "../wire/json.js";
+import { rpcBindingKey, rpcExchange, rpcQueue } from "../wire/names.js";
+import { MethodNotFound, UnserializableValueError } from "../wire/remote-errors.js";
+import {
+  decodeRequest,
+  encodeErrorReply,
+  encodeResult,
+  replyDeliveryMode,
+  replySerializer,
+} from "../wire/rpc-envelope.js";
+import { toWireError, type WireError } from "../wire/wire-error.js";
 import type { RpcEntrypoint } from "./rpc.js";
 
 /** Consumes a service's RPC queue and answers every request. */
 export class RpcConsumer implements Extension {
   readonly name: string;
-  readonly #container: ServiceContainer;
+  readonly #container: ExtensionHost;
   readonly #logger: Logger;
   readonly #entrypoints = new Map<string, RpcEntrypoint>();
   readonly #serializer: Serializer;
@@ -36,7 +37,7 @@ export class RpcConsumer implements Extension {
   #consumer: Consumer | undefined;
   #stopping = false;
 
-  constructor(container: ServiceContainer) {
+  constructor(container: ExtensionHost) {
     this.#container = container;
     this.name = `rpc consumer rpc-${container.serviceName}`;
     this.#logger = container.logger.child({ queue: rpcQueue(container.serviceName).name });
@@ -108,9 +109,9 @@ export class RpcConsumer implements Extension {
     const data = contextFromHeaders(delivery.properties.headers);
     void this.#container
       .spawnWorker(entrypoint, args, data, (_ctx, outcome) => this.#reply(delivery, serializer, outcome))
-      .then((outcome) => {
+      .then((run) => {
         // The container began stopping before a worker slot freed up: let another instance run it.
-        if (outcome === undefined) delivery.reject(true);
+        if (run.status === "not-started") delivery.reject(true);
       });
   }
 
@@ -122,8 +123,6 @@ export class RpcConsumer implements Extension {
   }
 
   async #reply(delivery: Delivery, serializer: Serializer, outcome: WorkerOutcome): Promise<void> {
-    // A killed container settles nothing: the broker gives the request to another instance.
-    if (this.#container.killed) return;
     const body = this.#encodeReply(serializer, outcome, delivery.routingKey);
     const { correlationId, replyTo } = delivery.properties;
     try {
@@ -134,8 +133,7 @@ export class RpcConsumer implements Extension {
         properties: {
           contentType: serializer.contentType,
           contentEncoding: serializer.contentEncoding,
-          // A reply is as persistent as its request (the caller chose; Nameko's are).
-          deliveryMode: delivery.properties.deliveryMode === TRANSIENT ? TRANSIENT : PERSISTENT,
+          deliveryMode: replyDeliveryMode(delivery.properties.deliveryMode),
           priority: 0,
           correlationId,
           headers: {},
@@ -153,9 +151,9 @@ export class RpcConsumer implements Extension {
   }
 
   #encodeReply(serializer: Serializer, outcome: WorkerOutcome, routingKey: string): Buffer {
-    if (!outcome.ok) return serializer.encode({ result: null, error: this.#wireError(outcome.error) });
+    if (!outcome.ok) return encodeErrorReply(serializer, this.#wireError(outcome.error));
     try {
-      return serializer.encode({ result: outcome.result ?? null, error: null });
+      return encodeResult(serializer, outcome.result);
     } catch (err) {
       const error =
         err instanceof UnserializableValueError ? err : new UnserializableValueError(outcome.result);
@@ -165,7 +163,7 @@ export class RpcConsumer implements Extension {
         { err: error, routingKey },
         `the result of ${routingKey} cannot be serialized; the caller gets UnserializableValueError`,
       );
-      return serializer.encode({ result: null, error: this.#wireError(error) });
+      return encodeErrorReply(serializer, this.#wireError(error));
     }
   }
 

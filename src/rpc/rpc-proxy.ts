@@ -2,11 +2,12 @@
  * The `rpcProxy` dependency: call another service from inside a worker, carrying the worker's
  * context (call id stack, language, user id, ...) as Nameko's `RpcProxy` does.
  */
-import { rpcExchange } from "../amqp/naming.js";
-import type { ServiceContainer } from "../core/container.js";
+
 import { dependency, type Injected } from "../core/dependency.js";
 import type { DependencyProvider } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import { rpcExchange } from "../wire/names.js";
 import { RpcCaller } from "./caller.js";
 import { serviceClient } from "./client.js";
 import { ReplyListener } from "./reply-listener.js";
@@ -40,7 +41,7 @@ export class RpcProxyProvider implements DependencyProvider<ServiceClient<unknow
   readonly #caller: RpcCaller;
   readonly #timeoutMs: number;
 
-  constructor(container: ServiceContainer, service: string, options: CallOptions) {
+  constructor(container: ExtensionHost, service: string, options: CallOptions) {
     this.name = `rpcProxy(${service})`;
     this.#service = service;
     this.#timeoutMs = options.timeoutMs ?? container.settings.rpcTimeoutMs;
@@ -54,7 +55,7 @@ export class RpcProxyProvider implements DependencyProvider<ServiceClient<unknow
         method,
         args,
         kwargs,
-        headers: ctx.headers,
+        headers: ctx.headersFor({ kind: "rpc", target: `${this.#service}.${method}` }),
         timeoutMs: options.timeoutMs ?? this.#timeoutMs,
       }),
     );
@@ -62,7 +63,7 @@ export class RpcProxyProvider implements DependencyProvider<ServiceClient<unknow
 }
 
 /** The container's reply listener and the caller built on it, shared by all its proxies. */
-function sharedCaller(container: ServiceContainer): RpcCaller {
+function sharedCaller(container: ExtensionHost): RpcCaller {
   const { settings, transport, logger, serviceName } = container;
   const exchange = rpcExchange(settings.rpcExchange);
   const listener = container.shared(

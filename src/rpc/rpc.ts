@@ -1,8 +1,9 @@
 /**
  * The `@rpc` entrypoint.
  */
-import type { ServiceContainer } from "../core/container.js";
+
 import type { Entrypoint } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import type { Signature } from "../core/signature.js";
 import { RpcConsumer } from "./rpc-consumer.js";
@@ -51,13 +52,14 @@ function decorate(method: Function, context: AnyMethodContext, options: RpcOptio
 
 /** One RPC method of a running service. */
 export class RpcEntrypoint implements Entrypoint {
+  readonly kind = "rpc";
   readonly name: string;
   readonly method: string;
   readonly signature: Signature;
   readonly expected: readonly Function[];
   readonly #consumer: RpcConsumer;
 
-  constructor(container: ServiceContainer, signature: Signature, options: RpcOptions) {
+  constructor(container: ExtensionHost, signature: Signature, options: RpcOptions) {
     this.method = signature.method;
     this.name = `rpc ${container.serviceName}.${signature.method}`;
     this.signature = signature;

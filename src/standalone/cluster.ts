@@ -3,25 +3,21 @@
  * and the shell. Nameko's `ClusterRpcProxy`.
  */
 import { randomUUID } from "node:crypto";
-import {
-  CALL_ID_STACK_KEY,
-  contextHeaders,
-  rpcExchange,
-  STANDALONE_PROXY,
-  standaloneCallId,
-} from "../amqp/naming.js";
-import type { TlsOptions } from "../amqp/uri.js";
 import { type Config, containerSettings } from "../core/config.js";
-import { createLogger, type Logger } from "../core/logger.js";
+import { OutgoingHeaders } from "../core/outgoing-headers.js";
 import { parentStack } from "../core/worker-context.js";
 import { EventPublisher, type UnroutableEventPolicy } from "../events/event-publisher.js";
 import { RpcCaller } from "../rpc/caller.js";
 import { clusterRpc, serviceClient } from "../rpc/client.js";
 import { ReplyListener } from "../rpc/reply-listener.js";
 import type { ClusterRpc, ServiceClient, UntypedRpcClient } from "../rpc/types.js";
-import { transportFromConfig } from "../transport/create-transport.js";
+import { transportFromConfig } from "../runtime/create-transport.js";
+import type { TlsOptions } from "../transport/broker-uri.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
+import { createLogger, type Logger } from "../util/logger.js";
+import { CALL_ID_STACK_KEY, contextHeaders } from "../wire/context-headers.js";
+import { rpcExchange, STANDALONE_PROXY, standaloneCallId } from "../wire/names.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -57,6 +53,8 @@ export class Cluster implements AsyncDisposable {
   readonly rpc: ClusterRpc;
   readonly config: Config;
   readonly transport: Transport;
+  /** What extensions add to the headers of every call and event this client sends. */
+  readonly outgoingHeaders = new OutgoingHeaders();
   readonly #caller: RpcCaller;
   readonly #listener: ReplyListener;
   readonly #events: EventPublisher;
@@ -117,7 +115,11 @@ export class Cluster implements AsyncDisposable {
    * @example await cluster.dispatchEvent("airports_service", "airport_created", { id: "x" });
    */
   async dispatchEvent(source: string, eventType: string, payload: unknown): Promise<void> {
-    await this.#events.publish(source, eventType, payload, {});
+    const headers = this.outgoingHeaders.make(NO_HEADERS, {
+      kind: "event",
+      target: `${source}.${eventType}`,
+    });
+    await this.#events.publish(source, eventType, payload, headers);
   }
 
   /** Services and methods called so far (for the shell's completion). */
@@ -148,7 +150,10 @@ export class Cluster implements AsyncDisposable {
             method,
             args,
             kwargs,
-            headers: this.#headers,
+            headers: this.outgoingHeaders.make(this.#headers, {
+              kind: "rpc",
+              target: `${service}.${method}`,
+            }),
             timeoutMs: options.timeoutMs ?? this.#timeoutMs,
           }),
         (method) => methods.add(method),
@@ -202,3 +207,5 @@ export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   }
   return cluster;
 }
+
+const NO_HEADERS: Readonly<Record<string, unknown>> = Object.freeze({});

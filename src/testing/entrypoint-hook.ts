@@ -73,13 +73,14 @@ async function runWorker(
     return new Promise<never>(() => undefined);
   });
   try {
-    const outcome = await Promise.race([
+    const run = await Promise.race([
       container.spawnWorker(entrypoint, args, options.contextData ?? {}),
       timeout.expired,
       killed,
     ]);
-    if (outcome === undefined)
+    if (run.status === "not-started")
       throw new Error(`Cannot run ${where}: the container began stopping before a worker slot freed up`);
+    const { outcome } = run;
     if (!outcome.ok) throw outcome.error;
     return outcome.result;
   } finally {

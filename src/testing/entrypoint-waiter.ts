@@ -1,8 +1,9 @@
 /**
  * `entrypointWaiter`: wait, in a test, until a service has handled something.
  */
-import type { FinishedWorker, ServiceContainer } from "../core/container.js";
+import type { ServiceContainer } from "../core/container.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import type { FinishedWorker } from "../core/worker-runner.js";
 import { DEFAULT_WAIT_MS } from "./entrypoint-hook.js";
 import { EntrypointWaiterTimeout } from "./errors.js";
 import { deadline, findEntrypoint } from "./find-entrypoint.js";

@@ -8,7 +8,7 @@
  */
 import "../core/metadata.js";
 
-export type { FinishedWorker, WorkerDoneListener } from "../core/container.js";
+export type { FinishedWorker, WorkerDoneListener } from "../core/worker-runner.js";
 export {
   DEFAULT_WAIT_MS,
   type EntrypointHook,

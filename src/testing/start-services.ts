@@ -5,17 +5,17 @@
 
 import type { Config } from "../core/config.js";
 import { ServiceContainer } from "../core/container.js";
-import { ConfigurationError } from "../core/errors.js";
 import type { PhaseTimeouts } from "../core/lifecycle.js";
-import { type Logger, silentLogger } from "../core/logger.js";
+import { formatListenAddress } from "../core/listen-address.js";
 import { type ServiceClass, serviceNameOf } from "../core/service.js";
-import { formatListenAddress } from "../http/address.js";
 import { HttpServer } from "../http/server.js";
 import type { ClusterRpc, RpcClient, ServiceClient } from "../rpc/types.js";
+import { transportFromConfig } from "../runtime/create-transport.js";
 import { type Cluster, connect } from "../standalone/cluster.js";
-import { transportFromConfig } from "../transport/create-transport.js";
 import { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import { type Logger, silentLogger } from "../util/logger.js";
 
 /** Options of {@link createServices} and {@link startServices}. */
 export interface TestServicesOptions {

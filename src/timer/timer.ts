@@ -1,10 +1,11 @@
 /**
  * The `@timer` entrypoint: runs a method on a fixed schedule, as Nameko's `@timer` does.
  */
-import type { ServiceContainer } from "../core/container.js";
-import { ConfigurationError } from "../core/errors.js";
+
 import type { Entrypoint } from "../core/extension.js";
+import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 
 /** Options of `@timer`. */
 export interface TimerOptions {
@@ -45,18 +46,19 @@ export function timer(options: TimerOptions): (method: () => unknown, context: A
 
 /** One timer of a running service. */
 export class TimerEntrypoint implements Entrypoint {
+  readonly kind = "timer";
   readonly name: string;
   readonly method: string;
   readonly expected: readonly Function[] = [];
   /** Seconds between ticks. */
   readonly interval: number;
   readonly eager: boolean;
-  readonly #container: ServiceContainer;
+  readonly #container: ExtensionHost;
   #pending: NodeJS.Timeout | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
 
-  constructor(container: ServiceContainer, method: string, interval: number, eager: boolean) {
+  constructor(container: ExtensionHost, method: string, interval: number, eager: boolean) {
     this.#container = container;
     this.method = method;
     this.interval = interval;
@@ -84,9 +86,9 @@ export class TimerEntrypoint implements Entrypoint {
     for (let tick = this.eager ? 0 : 1; ; tick++) {
       await this.#sleep(startedAt + tick * intervalMs - performance.now());
       if (this.#stopped) return;
-      // Resolves after the worker finished; undefined when the container began stopping first.
-      const outcome = await this.#container.spawnWorker(this, [], {});
-      if (outcome === undefined || this.#stopped) return;
+      // Resolves after the worker finished, or at once when the container began stopping first.
+      const run = await this.#container.spawnWorker(this, [], {});
+      if (run.status !== "finished" || this.#stopped) return;
     }
   }
 

@@ -142,6 +142,6 @@ test("reply matches v3_rpc_reply_error (same format as 2.14)", async () => {
     value: "('v3 boom', 1)",
   });
   const { ValueError } = await import("./nameko-services.js");
-  const { toWireError } = await import("../../src/serialization/wire-error.js");
+  const { toWireError } = await import("../../src/wire/wire-error.js");
   assert.deepEqual(toWireError(new ValueError("v3 boom", 1), "delta"), error);
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, test } from "node:test";
-import { UndeliverableMessage } from "../../src/core/errors.js";
+import { UndeliverableMessage } from "../../src/transport/errors.js";
 import type {
   Consumer,
   ConsumerSpec,

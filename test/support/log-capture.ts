@@ -1,6 +1,6 @@
 /** A logger whose lines a test can read back. */
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "../../src/core/logger.js";
+import { createLogger, type Logger } from "../../src/util/logger.js";
 
 export interface CapturedLogs {
   logger: Logger;

@@ -2,7 +2,7 @@
  * A consumer of the in-memory broker: holds what it was delivered until each message is settled,
  * and gives back whatever is unsettled when it closes (as a closing AMQP channel does).
  */
-import type { Logger } from "../../core/logger.js";
+import type { Logger } from "../../util/logger.js";
 import type { Consumer, ConsumerSpec, Delivery } from "../transport.js";
 import type { MemoryQueue, QueueConsumer, StoredMessage } from "./queue.js";
 import { wireHeaders } from "./wire-headers.js";

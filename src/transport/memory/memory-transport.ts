@@ -3,8 +3,9 @@
  * consumers' unsettled deliveries go back to their queues (redelivered) and its exclusive queues
  * are deleted.
  */
-import { ConnectionLost, UndeliverableMessage } from "../../core/errors.js";
-import { createLogger, type Logger } from "../../core/logger.js";
+
+import { createLogger, type Logger } from "../../util/logger.js";
+import { ConnectionLost, UndeliverableMessage } from "../errors.js";
 import type {
   Consumer,
   ConsumerSpec,

@@ -16,7 +16,7 @@
  *
  * Not simulated: the 64 KiB limit on a header table, and the length limit of header names.
  */
-import { encodeHeaders } from "../../amqp/field-table.js";
+import { encodeHeaders } from "../typed-headers.js";
 
 interface Typed {
   "!": string;

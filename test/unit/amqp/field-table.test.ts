@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { decodeFieldTable, encodeHeaders, TABLE_ERROR } from "../../../src/amqp/field-table.js";
+import { decodeFieldTable, TABLE_ERROR } from "../../../src/amqp/field-table.js";
+import { encodeHeaders } from "../../../src/transport/typed-headers.js";
 
 const require = createRequire(import.meta.url);
 const codec = require(join(dirname(require.resolve("amqplib")), "lib", "codec.js")) as {

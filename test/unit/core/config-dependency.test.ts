@@ -44,7 +44,8 @@ function containerWith(settings: Record<string, unknown>): ServiceContainer {
 
 async function call(container: ServiceContainer, method: string, ...args: unknown[]) {
   const entrypoint = container.entrypoints.find((e) => e.method === method)!;
-  return container.spawnWorker(entrypoint, args, {});
+  const run = await container.spawnWorker(entrypoint, args, {});
+  return run.status === "not-started" ? undefined : run.outcome;
 }
 
 test("workers read the container's config", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { containerSettings } from "../../../src/core/config.js";
-import { ConfigurationError } from "../../../src/core/errors.js";
+import { ConfigurationError } from "../../../src/util/enoki-error.js";
 
 test("container settings default to Nameko's", () => {
   const s = containerSettings({});

@@ -3,25 +3,24 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ServiceContainer } from "../../../src/core/container.js";
 import { dependency } from "../../../src/core/dependency.js";
-import {
-  ConfigurationError,
-  DependencyNotInjected,
-  ExtensionTimeoutError,
-} from "../../../src/core/errors.js";
-import type { Entrypoint } from "../../../src/core/extension.js";
-import { silentLogger } from "../../../src/core/logger.js";
+import { DependencyNotInjected, ExtensionTimeoutError } from "../../../src/core/errors.js";
+import type { Entrypoint, WorkerOutcome } from "../../../src/core/extension.js";
+import type { ExtensionHost } from "../../../src/core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint, service } from "../../../src/core/service.js";
+import { ConfigurationError } from "../../../src/util/enoki-error.js";
+import { silentLogger } from "../../../src/util/logger.js";
 import { captureLogger } from "../../support/logs.js";
 import { nullTransport } from "../../support/null-transport.js";
 
 /** A test entrypoint that records its lifecycle and lets the test start workers. */
 class Probe implements Entrypoint {
+  readonly kind = "probe";
   readonly name: string;
   readonly expected = [];
   constructor(
     readonly method: string,
     readonly log: string[],
-    readonly container: ServiceContainer,
+    readonly container: ExtensionHost,
   ) {
     this.name = `probe ${method}`;
     probes.set(method, this);
@@ -38,8 +37,9 @@ class Probe implements Entrypoint {
   async kill() {
     this.log.push(`kill ${this.method}`);
   }
-  run(...args: unknown[]) {
-    return this.container.spawnWorker(this, args, {});
+  async run(...args: unknown[]): Promise<WorkerOutcome | undefined> {
+    const run = await this.container.spawnWorker(this, args, {});
+    return run.status === "not-started" ? undefined : run.outcome;
   }
 }
 const probes = new Map<string, Probe>();

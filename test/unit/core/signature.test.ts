@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { IncorrectSignature } from "../../../src/core/errors.js";
 import { bindArguments, parseParameters, type Signature } from "../../../src/core/signature.js";
+import { IncorrectSignature } from "../../../src/wire/remote-errors.js";
 
 class Sample {
   plain(a: string, b: number) {

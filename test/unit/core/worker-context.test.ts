@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contextFromHeaders, contextHeaders } from "../../../src/amqp/naming.js";
 import { WorkerContext } from "../../../src/core/worker-context.js";
+import { contextFromHeaders, contextHeaders } from "../../../src/wire/context-headers.js";
 
 const make = (data: Record<string, unknown>, tracked = 10) =>
   new WorkerContext({

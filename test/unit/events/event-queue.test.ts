@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultBroadcastId, eventExchange, eventQueue } from "../../../src/amqp/naming.js";
+import { defaultBroadcastId, eventExchange, eventQueue } from "../../../src/wire/names.js";
 
 const names = { source: "emitter", eventType: "evt", service: "listener", method: "on_evt" };
 

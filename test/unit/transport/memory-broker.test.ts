@@ -3,9 +3,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Logger } from "../../../src/core/logger.js";
 import { MemoryBroker, MemoryTransport, silentLogger } from "../../../src/index.js";
 import type { Delivery, ExchangeSpec, QueueSpec } from "../../../src/transport/transport.js";
+import type { Logger } from "../../../src/util/logger.js";
 
 const topic = (name: string, autoDelete = false): ExchangeSpec => ({
   name,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
-import { createLogger } from "../../../src/core/logger.js";
+import { createLogger } from "../../../src/util/logger.js";
 
 function lines(level: string): { log: ReturnType<typeof createLogger>; out: string[] } {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { maskUri, parseBrokerUri } from "../../../src/amqp/uri.js";
-import { ConfigurationError } from "../../../src/core/errors.js";
+import { maskUri, parseBrokerUri } from "../../../src/transport/broker-uri.js";
+import { ConfigurationError } from "../../../src/util/enoki-error.js";
 
 test("parses AMQP URIs the way kombu does (pyamqp:// too, empty path = vhost /)", () => {
   assert.deepEqual(parseBrokerUri("pyamqp://guest:guest@localhost"), {

@@ -1,21 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { pythonRepr, pythonStr } from "../../../src/wire/python-text.js";
 import {
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,
-  pythonRepr,
-  pythonStr,
   RemoteError,
   ServiceError,
   UnserializableValueError,
-} from "../../../src/core/errors.js";
+} from "../../../src/wire/remote-errors.js";
 import {
   fromWireError,
   registerRemoteError,
   safeForSerialization,
   toWireError,
-} from "../../../src/serialization/wire-error.js";
+} from "../../../src/wire/wire-error.js";
 
 class NotFound extends ServiceError {}
 class Registered extends ServiceError {}

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MalformedRequest } from "../../../src/core/errors.js";
-import { decodeRequest } from "../../../src/rpc/request.js";
 import type { Delivery } from "../../../src/transport/transport.js";
+import { MalformedRequest } from "../../../src/wire/remote-errors.js";
+import { decodeRequest } from "../../../src/wire/rpc-envelope.js";
 
 function delivery(
   body: string | Buffer,

@@ -1,7 +1,7 @@
 /**
  * Broker URIs: parsing into amqplib's connection options, and masking for logs and errors.
  */
-import { ConfigurationError } from "../core/errors.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 
 /** TLS options for `amqps://` brokers. File contents, not paths. */
 export interface TlsOptions {

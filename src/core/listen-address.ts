@@ -1,7 +1,7 @@
 /**
  * Listen addresses written as Nameko writes `WEB_SERVER_ADDRESS`: `[host:]port`.
  */
-import { ConfigurationError } from "../core/errors.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 
 /** Where a server listens. */
 export interface ListenAddress {

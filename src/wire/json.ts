@@ -1,7 +1,8 @@
 /**
  * The JSON body codec, compatible with kombu's `json` serializer in both directions.
  */
-import { describeValue, UnserializableValueError } from "../core/errors.js";
+import { describeValue } from "./python-text.js";
+import { UnserializableValueError } from "./remote-errors.js";
 
 /** A body codec selected by content type (kombu calls these serializers). */
 export interface Serializer {

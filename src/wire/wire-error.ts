@@ -1,16 +1,17 @@
 /**
  * Errors on the wire: `{exc_type, exc_path, exc_args, value}`, exactly as Nameko writes them.
  */
+
+import { setOwn } from "../util/set-own.js";
+import { describeValue } from "./python-text.js";
 import {
-  describeValue,
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,
   RemoteError,
   ServiceError,
   UnserializableValueError,
-} from "../core/errors.js";
-import { setOwn } from "../util/set-own.js";
+} from "./remote-errors.js";
 
 /** The error dict of an RPC reply. */
 export interface WireError {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { UnserializableValueError } from "../../../src/core/errors.js";
-import { BodyDecodeError, decodeJson, encodeJson } from "../../../src/serialization/json.js";
+import { BodyDecodeError, decodeJson, encodeJson } from "../../../src/wire/json.js";
+import { UnserializableValueError } from "../../../src/wire/remote-errors.js";
 
 const decode = (text: string) => decodeJson(Buffer.from(text));
 

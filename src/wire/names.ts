@@ -1,19 +1,13 @@
 /**
- * The Nameko wire contract in one place: every exchange, queue, routing key, header name and
- * flag that Enoki puts on the broker. Golden tests on `shared/fixtures/nameko-wire` freeze it.
+ * Nameko's names on the broker: every exchange, queue, routing key, call id and flag that Enoki
+ * declares or publishes to. Golden tests on `test/fixtures/nameko-wire` freeze them; header
+ * names are in `context-headers.ts`.
  */
 import { randomUUID } from "node:crypto";
 import type { ExchangeSpec, QueueSpec } from "../transport/transport.js";
-import { setOwn } from "../util/set-own.js";
 
 /** Default RPC exchange (config `rpc_exchange`). */
 export const DEFAULT_RPC_EXCHANGE = "nameko-rpc";
-/** Prefix of context-data headers. */
-export const HEADER_PREFIX = "nameko.";
-/** Context key of the call id stack. */
-export const CALL_ID_STACK_KEY = "call_id_stack";
-/** Header carrying the call id stack. */
-export const CALL_ID_STACK_HEADER = `${HEADER_PREFIX}${CALL_ID_STACK_KEY}`;
 /** Reply queues expire 5 minutes after their last consumer leaves. */
 export const REPLY_QUEUE_EXPIRES_MS = 300_000;
 /** Owner name of the standalone client's reply queue and call ids (Nameko 2.14). */
@@ -125,38 +119,4 @@ export function eventQueue(options: EventQueueOptions): QueueSpec {
 /** Nameko's default broadcast identifier: `uuid4().hex`, 32 hex characters without dashes. */
 export function defaultBroadcastId(): string {
   return randomUUID().replaceAll("-", "");
-}
-
-/**
- * The `nameko.*` headers for context data and a call id stack. Entries whose value is null or
- * undefined are left out, as Nameko does; the stack goes last.
- */
-export function contextHeaders(
-  data: Readonly<Record<string, unknown>>,
-  stack: readonly string[],
-): Record<string, unknown> {
-  const headers: Record<string, unknown> = {};
-  for (const key of Object.keys(data)) {
-    const value = data[key];
-    if (value === null || value === undefined || key === CALL_ID_STACK_KEY) continue;
-    headers[`${HEADER_PREFIX}${key}`] = value; // never "__proto__": it has the prefix
-  }
-  if (stack.length > 0) headers[CALL_ID_STACK_HEADER] = stack;
-  return headers;
-}
-
-/**
- * Context data from incoming headers: the `nameko.` prefix is removed, and headers without it
- * are kept under their own name, exactly as Nameko reads them.
- */
-export function contextFromHeaders(
-  headers: Readonly<Record<string, unknown>> | undefined,
-): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  if (headers === undefined) return data;
-  for (const key of Object.keys(headers)) {
-    const name = key.startsWith(HEADER_PREFIX) ? key.slice(HEADER_PREFIX.length) : key;
-    setOwn(data, name, headers[key]);
-  }
-  return data;
 }

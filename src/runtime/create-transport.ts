@@ -3,15 +3,15 @@
  * `pyamqp://`; the in-memory broker for `memory://`.
  */
 import { AmqpTransport, type AmqpTransportOptions } from "../amqp/amqp-transport.js";
-import { tlsFromConfig } from "../amqp/tls-config.js";
-import type { TlsOptions } from "../amqp/uri.js";
-import { maskUri } from "../amqp/uri.js";
+import { tlsOptions } from "../amqp/tls-config.js";
 import { type Config, DEFAULTS, nonNegativeNumber } from "../core/config.js";
-import { ConfigurationError } from "../core/errors.js";
-import type { Logger } from "../core/logger.js";
-import { MemoryBroker } from "./memory/memory-broker.js";
-import { MemoryTransport } from "./memory/memory-transport.js";
-import type { Transport } from "./transport.js";
+import type { TlsOptions } from "../transport/broker-uri.js";
+import { maskUri } from "../transport/broker-uri.js";
+import { MemoryBroker } from "../transport/memory/memory-broker.js";
+import { MemoryTransport } from "../transport/memory/memory-transport.js";
+import type { Transport } from "../transport/transport.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import type { Logger } from "../util/logger.js";
 
 /** Options of {@link createTransport}: the AMQP transport's, plus the broker for `memory://`. */
 export interface CreateTransportOptions extends Omit<AmqpTransportOptions, "uri"> {
@@ -78,7 +78,7 @@ export interface TransportFromConfigOptions {
  */
 export function transportFromConfig(config: Config, options: TransportFromConfigOptions): Transport {
   const uri = options.uri ?? (typeof config.AMQP_URI === "string" ? config.AMQP_URI : DEFAULTS.AMQP_URI);
-  const tls = options.tls ?? tlsFromConfig(config);
+  const tls = options.tls ?? tlsOptions(config.AMQP_SSL);
   return createTransport(uri, {
     heartbeat: nonNegativeNumber(config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
     logger: options.logger,

@@ -1,14 +1,14 @@
+import { type Config, DEFAULTS, nonNegativeNumber } from "../core/config.js";
+import { ServiceContainer } from "../core/container.js";
+import type { PhaseTimeouts } from "../core/lifecycle.js";
+import { type ServiceClass, serviceNameOf } from "../core/service.js";
 import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
-import { transportFromConfig } from "../transport/create-transport.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
-import { type Config, DEFAULTS, nonNegativeNumber } from "./config.js";
-import { ServiceContainer } from "./container.js";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError } from "../util/enoki-error.js";
+import { createLogger, type Logger } from "../util/logger.js";
+import { transportFromConfig } from "./create-transport.js";
 import { monitorEventLoop } from "./event-loop-monitor.js";
-import type { PhaseTimeouts } from "./lifecycle.js";
-import { createLogger, type Logger } from "./logger.js";
-import { type ServiceClass, serviceNameOf } from "./service.js";
 
 /** Options of a {@link ServiceRunner}. */
 export interface RunnerOptions {

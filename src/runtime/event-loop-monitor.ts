@@ -6,7 +6,7 @@
  * prevent that (nothing runs while the loop is blocked), but it says so right after, with the
  * remedies, long before the limit is reached in production.
  */
-import type { Logger } from "./logger.js";
+import type { Logger } from "../util/logger.js";
 
 /** Options of {@link monitorEventLoop}. */
 export interface EventLoopMonitorOptions {
