@@ -1,0 +1,54 @@
+/**
+ * The test runner (scripts/run-tests.mjs): a failing test fails the run instead of hanging it,
+ * and the unit tier needs no RabbitMQ.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+function runTests(args: string[], env: Record<string, string>) {
+  // Without NODE_TEST_CONTEXT, or node --test would think it runs inside this test and skip.
+  const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
+  const child = spawn(process.execPath, ["scripts/run-tests.mjs", ...args], {
+    cwd: ROOT,
+    // No rabbitmqctl on the PATH: a run that needed the broker would fail to start.
+    env: { ...outer, PATH: "/nonexistent", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d));
+  child.stderr.on("data", (d: Buffer) => (output += d));
+  const done = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return { child, done, output: () => output };
+}
+
+test("a test that fails with a server still open fails its file at once, not hanging it", async (t) => {
+  const run = runTests(["test/unit/scripts/fixtures/leaves-open.ts"], { ENOKI_TEST_TIMEOUT_MS: "600000" });
+  t.after(() => run.child.kill("SIGKILL"));
+  const started = performance.now();
+  const code = await run.done;
+  const seconds = (performance.now() - started) / 1000;
+  assert.equal(code, 1, run.output());
+  assert.match(run.output(), /a deliberate failure/);
+  assert.ok(seconds < 30, `the run took ${seconds} s`);
+});
+
+test("a test that never ends fails at its time limit", async (t) => {
+  const run = runTests(["test/unit/scripts/fixtures/never-ends.ts"], { ENOKI_TEST_TIMEOUT_MS: "2000" });
+  t.after(() => run.child.kill("SIGKILL"));
+  assert.equal(await run.done, 1, run.output());
+  assert.match(run.output(), /timed out after 2000ms/);
+});
+
+test("the whole run has a limit too", async (t) => {
+  const run = runTests(["test/unit/scripts/fixtures/never-ends.ts"], {
+    ENOKI_TEST_TIMEOUT_MS: "600000",
+    ENOKI_RUN_TIMEOUT_MS: "3000",
+  });
+  t.after(() => run.child.kill("SIGKILL"));
+  assert.equal(await run.done, 1);
+  assert.match(run.output(), /took longer than 3000 ms/);
+});
