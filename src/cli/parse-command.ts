@@ -12,12 +12,14 @@ export interface CommonFlags {
   help?: boolean;
   /** `show-config` only: print secrets unmasked. */
   "show-secrets"?: boolean;
+  /** `show-config` only: leave out the defaults of keys not set. */
+  "no-defaults"?: boolean;
 }
 
 /** Which of the common options a command accepts. */
-export type FlagName = "config" | "broker" | "show-secrets";
+export type FlagName = "config" | "broker" | "show-secrets" | "no-defaults";
 
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets"]);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets", "no-defaults"]);
 
 /** Parsed arguments of a command. */
 export interface ParsedCommand {

@@ -5,7 +5,7 @@
 
 import type { Config } from "../core/config.js";
 import { loadConfigFile } from "../core/config-file.js";
-import { parseBrokerUri } from "../transport/broker-uri.js";
+import { brokerKind } from "../transport/broker-uri.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import type { CommonFlags } from "./parse-command.js";
 
@@ -26,7 +26,7 @@ export async function resolveConfig(
         : [undefined, undefined];
   if (uri === undefined) return config;
   try {
-    parseBrokerUri(uri);
+    brokerKind(uri);
   } catch (err) {
     throw new ConfigurationError(`${(err as Error).message} (from ${source})`, { cause: err });
   }

@@ -28,12 +28,10 @@ import {
   type Tags,
   type YAMLError,
 } from "yaml";
-import { parseBrokerUri } from "../transport/broker-uri.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { LOG_LEVELS } from "../util/logger.js";
-import { serializerByName, serializerNames } from "../wire/json.js";
 import type { Config } from "./config.js";
-import { isListenAddress, LISTEN_ADDRESS_FORMAT } from "./listen-address.js";
+import { checkConfig, configValue } from "./config-keys.js";
 
 /** Environment variables to substitute from. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -333,79 +331,12 @@ function resolveReference(ref: Reference, env: Environment): string {
   return result;
 }
 
-// --- checks of the keys Enoki reads, so a bad value is reported where it is written ------------
-
-/** Returns why a value is wrong, or `undefined` when it is fine. */
-type Check = (value: unknown) => string | undefined;
-
-const rule =
-  (ok: (value: unknown) => boolean, expected: string): Check =>
-  (value) =>
-    ok(value) ? undefined : `${expected}, got ${describe(value)}`;
-
-const nonNegativeInteger = rule(
-  (v) => typeof v === "number" && Number.isInteger(v) && v >= 0,
-  "must be a non-negative integer",
-);
-const nonNegativeNumber = rule(
-  (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
-  "must be a non-negative number",
-);
-const nonEmptyString = rule((v) => typeof v === "string" && v !== "", "must be a non-empty string");
-const mapping = rule((v) => v !== null && typeof v === "object" && !Array.isArray(v), "must be a mapping");
-const brokerUri: Check = (value) => {
-  if (typeof value !== "string" || value === "") {
-    return `must be a broker URI such as amqp://guest:guest@localhost, got ${describe(value)}`;
-  }
-  try {
-    parseBrokerUri(value);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message; // names the URI, with its password masked
-  }
-};
-
-const logLevel = rule(
-  (v) => typeof v === "string" && LOG_LEVELS[v.toLowerCase()] !== undefined,
-  `must be a log level (${Object.keys(LOG_LEVELS).join(", ")})`,
-);
-
-const listenAddress = rule(isListenAddress, `must be ${LISTEN_ADDRESS_FORMAT}`);
-// No health server is what an empty HEALTH_ADDRESS says (health-server.ts).
-const optionalListenAddress: Check = (value) => (value === "" ? undefined : listenAddress(value));
-const knownSerializer = rule(
-  (v) => typeof v === "string" && serializerByName(v) !== undefined,
-  `must be a serializer Enoki has (${serializerNames().join(", ")})`,
-);
-
-const CHECKS: ReadonlyArray<readonly [path: readonly string[], check: Check]> = [
-  [["AMQP_URI"], brokerUri],
-  [["WEB_SERVER_ADDRESS"], listenAddress],
-  [["HEALTH_ADDRESS"], optionalListenAddress],
-  [["REDIS_URIS"], mapping],
-  [["max_workers"], nonNegativeInteger],
-  [["parent_calls_tracked"], nonNegativeInteger],
-  [["rpc_exchange"], nonEmptyString],
-  [["serializer"], knownSerializer],
-  [["HEARTBEAT"], nonNegativeNumber],
-  [["PREFETCH_COUNT"], nonNegativeInteger],
-  [["RPC_TIMEOUT"], nonNegativeNumber],
-  [["LOGGING"], mapping],
-  [["LOGGING", "level"], logLevel],
-  [["LOGGING", "root"], mapping],
-  [["LOGGING", "root", "level"], logLevel],
-];
-
-// A key set to null (`max_workers:`, or `${VAR}` with VAR unset) means "use the default".
+// A key set to null (`max_workers:`, or `${VAR}` with VAR unset) means "use the default"; every
+// other value of a key in the table is checked where it is written.
 function validateKeys(config: Config, doc: Document, file: ConfigSource): void {
-  for (const [path, check] of CHECKS) {
-    const value = valueAt(config, path);
-    if (value === undefined || value === null) continue;
-    const reason = check(value);
-    if (reason !== undefined) {
-      throw file.error(nodeAt(doc.contents, path), path, reason);
-    }
-  }
+  checkConfig(config, (_name, path, reason) => {
+    throw file.error(nodeAt(doc.contents, path), path, reason);
+  });
 }
 
 /**
@@ -413,20 +344,8 @@ function validateKeys(config: Config, doc: Document, file: ConfigSource): void {
  * `logging.config.dictConfig` root level `LOGGING.root.level`; `undefined` when neither is set.
  */
 export function configLogLevel(config: Config): string | undefined {
-  const level = valueAt(config, ["LOGGING", "level"]) ?? valueAt(config, ["LOGGING", "root", "level"]);
-  if (level === undefined || level === null) return undefined;
-  const reason = logLevel(level);
-  if (reason !== undefined) throw new ConfigurationError(`Config key LOGGING level ${reason}`);
-  return LOG_LEVELS[String(level).toLowerCase()];
-}
-
-function valueAt(config: Config, path: readonly string[]): unknown {
-  let value: unknown = config;
-  for (const key of path) {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+  const level = configValue(config, "LOGGING.level") ?? configValue(config, "LOGGING.root.level");
+  return level === undefined ? undefined : LOG_LEVELS[String(level).toLowerCase()];
 }
 
 function nodeAt(node: unknown, path: readonly string[]): unknown {
@@ -487,9 +406,4 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value instanceof Date) return "a date";
   return `a ${typeof value}`;
-}
-
-function describe(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value) ?? String(value);
 }

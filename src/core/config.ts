@@ -1,10 +1,13 @@
 /**
- * Config keys and defaults, shared with Nameko so one config file serves Python and TypeScript
- * services. A config is a plain object, loaded once and passed down; never a global.
+ * A service's config: Nameko's keys plus Enoki's (`config-keys.ts` has the table), so one config
+ * file serves Python and TypeScript services. A config is a plain object, loaded once and passed
+ * down; never a global.
  */
 
-import { ConfigurationError } from "../util/enoki-error.js";
-import { type Serializer, serializerByName, serializerNames } from "../wire/json.js";
+import { type Serializer, serializerByName } from "../wire/json.js";
+import { type ConfigKeyName, configValue, DEFAULTS } from "./config-keys.js";
+
+export { DEFAULTS } from "./config-keys.js";
 
 /** A service config: Nameko's keys plus Enoki's, and anything else a service reads. */
 export interface Config {
@@ -43,21 +46,6 @@ export interface Config {
   [key: string]: unknown;
 }
 
-/** The defaults Enoki and Nameko share. */
-export const DEFAULTS = {
-  AMQP_URI: "amqp://guest:guest@localhost",
-  WEB_SERVER_ADDRESS: "0.0.0.0:8000",
-  max_workers: 10,
-  parent_calls_tracked: 10,
-  rpc_exchange: "nameko-rpc",
-  serializer: "json",
-  HEARTBEAT: 60,
-  RPC_TIMEOUT: 30,
-  EVENT_LOOP_LAG_WARNING: 1,
-  MAX_MESSAGE_BYTES: 16 * 1024 * 1024,
-  RPC_PERSISTENT: true,
-} as const;
-
 /** The settings a container runs with, validated. */
 export interface ContainerSettings {
   readonly maxWorkers: number;
@@ -77,70 +65,19 @@ export interface ContainerSettings {
 
 /** Reads and validates the container settings of a config. */
 export function containerSettings(config: Config): ContainerSettings {
+  const read = (name: ConfigKeyName) => configValue(config, name);
   // Nameko treats max_workers 0 as the default.
-  const maxWorkers = nonNegativeInt(config, "max_workers", DEFAULTS.max_workers) || DEFAULTS.max_workers;
+  const maxWorkers = (read("max_workers") as number) || DEFAULTS.max_workers;
   return {
     maxWorkers,
-    prefetch: nonNegativeInt(config, "PREFETCH_COUNT", maxWorkers) || maxWorkers,
-    parentCallsTracked: nonNegativeInt(config, "parent_calls_tracked", DEFAULTS.parent_calls_tracked),
-    rpcExchange: nonEmptyString(config, "rpc_exchange", DEFAULTS.rpc_exchange),
-    serializer: serializerFor(nonEmptyString(config, "serializer", DEFAULTS.serializer)),
-    rpcTimeoutMs: Math.round(nonNegativeNumber(config, "RPC_TIMEOUT", DEFAULTS.RPC_TIMEOUT) * 1000),
-    maxMessageBytes: nonNegativeInt(config, "MAX_MESSAGE_BYTES", DEFAULTS.MAX_MESSAGE_BYTES),
-    rpcPersistent: optionalBoolean(config, "RPC_PERSISTENT", DEFAULTS.RPC_PERSISTENT),
-    declareEventExchanges: optionalBoolean(config, "DECLARE_EVENT_EXCHANGES", true),
-    autoDeleteEventExchanges: optionalBoolean(config, "AUTO_DELETE_EVENT_EXCHANGES", false),
+    prefetch: (read("PREFETCH_COUNT") as number | undefined) || maxWorkers,
+    parentCallsTracked: read("parent_calls_tracked") as number,
+    rpcExchange: read("rpc_exchange") as string,
+    serializer: serializerByName(read("serializer") as string) as Serializer,
+    rpcTimeoutMs: Math.round((read("RPC_TIMEOUT") as number) * 1000),
+    maxMessageBytes: read("MAX_MESSAGE_BYTES") as number,
+    rpcPersistent: read("RPC_PERSISTENT") as boolean,
+    declareEventExchanges: read("DECLARE_EVENT_EXCHANGES") as boolean,
+    autoDeleteEventExchanges: read("AUTO_DELETE_EVENT_EXCHANGES") as boolean,
   };
-}
-
-/** Reads an optional boolean key (absent or null gives `fallback`). */
-export function optionalBoolean(config: Config, key: string, fallback: boolean): boolean {
-  const value = config[key] ?? fallback;
-  if (typeof value !== "boolean") {
-    throw new ConfigurationError(`Config key ${key} must be true or false, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function serializerFor(name: string): Serializer {
-  const serializer = serializerByName(name);
-  if (serializer === undefined) {
-    throw new ConfigurationError(
-      `Unknown serializer ${JSON.stringify(name)} (Enoki has: ${serializerNames().join(", ")})`,
-    );
-  }
-  return serializer;
-}
-
-/** Reads an optional non-negative integer key. */
-export function nonNegativeInt(config: Config, key: string, fallback: number): number {
-  const value = config[key] ?? fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new ConfigurationError(
-      `Config key ${key} must be a non-negative integer, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-/** Reads an optional non-negative number key. */
-export function nonNegativeNumber(config: Config, key: string, fallback: number): number {
-  const value = config[key] ?? fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new ConfigurationError(
-      `Config key ${key} must be a non-negative number, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-/** Reads an optional non-empty string key. */
-export function nonEmptyString(config: Config, key: string, fallback: string): string {
-  const value = config[key] ?? fallback;
-  if (typeof value !== "string" || value === "") {
-    throw new ConfigurationError(
-      `Config key ${key} must be a non-empty string, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }

@@ -4,13 +4,13 @@
  */
 import { AmqpTransport, type AmqpTransportOptions } from "../amqp/amqp-transport.js";
 import { tlsOptions } from "../amqp/tls-config.js";
-import { type Config, DEFAULTS, nonNegativeNumber } from "../core/config.js";
+import type { Config } from "../core/config.js";
+import { configValue, DEFAULTS } from "../core/config-keys.js";
 import type { TlsOptions } from "../transport/broker-uri.js";
-import { maskUri } from "../transport/broker-uri.js";
+import { brokerKind } from "../transport/broker-uri.js";
 import { MemoryBroker } from "../transport/memory/memory-broker.js";
 import { MemoryTransport } from "../transport/memory/memory-transport.js";
 import type { Transport } from "../transport/transport.js";
-import { ConfigurationError } from "../util/enoki-error.js";
 import type { Logger } from "../util/logger.js";
 
 /** Options of {@link createTransport}: the AMQP transport's, plus the broker for `memory://`. */
@@ -21,8 +21,6 @@ export interface CreateTransportOptions extends Omit<AmqpTransportOptions, "uri"
    */
   memoryBroker?: MemoryBroker;
 }
-
-const AMQP_SCHEMES = new Set(["amqp", "amqps", "pyamqp"]);
 
 /**
  * Creates the transport for a broker URI (connecting in the background: await `ready()`).
@@ -38,23 +36,11 @@ const AMQP_SCHEMES = new Set(["amqp", "amqps", "pyamqp"]);
  */
 export function createTransport(uri: string, options: CreateTransportOptions = {}): Transport {
   const { memoryBroker, ...amqpOptions } = options;
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
-  if (scheme === "memory") {
-    if (!/^memory:\/\/\/?$/i.test(uri)) {
-      throw new ConfigurationError(
-        `Invalid broker URI ${maskUri(uri)}: write memory:// with no host or path ` +
-          "(runners share an in-memory broker by being given the same MemoryBroker)",
-      );
-    }
+  if (brokerKind(uri) === "memory") {
     return new MemoryTransport({
       broker: memoryBroker ?? new MemoryBroker(),
       ...(amqpOptions.logger ? { logger: amqpOptions.logger } : {}),
     });
-  }
-  if (scheme === undefined || !AMQP_SCHEMES.has(scheme)) {
-    throw new ConfigurationError(
-      `Unsupported broker URI ${maskUri(uri)}: use amqp://, amqps://, pyamqp:// or memory://`,
-    );
   }
   return new AmqpTransport({ ...amqpOptions, uri });
 }
@@ -80,7 +66,7 @@ export function transportFromConfig(config: Config, options: TransportFromConfig
   const uri = options.uri ?? (typeof config.AMQP_URI === "string" ? config.AMQP_URI : DEFAULTS.AMQP_URI);
   const tls = options.tls ?? tlsOptions(config.AMQP_SSL);
   return createTransport(uri, {
-    heartbeat: nonNegativeNumber(config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
+    heartbeat: configValue(config, "HEARTBEAT") as number,
     logger: options.logger,
     connectionName: options.connectionName,
     ...(options.memoryBroker ? { memoryBroker: options.memoryBroker } : {}),

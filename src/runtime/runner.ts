@@ -1,4 +1,5 @@
-import { type Config, DEFAULTS, nonNegativeNumber } from "../core/config.js";
+import type { Config } from "../core/config.js";
+import { checkConfig, configValue } from "../core/config-keys.js";
 import { ServiceContainer } from "../core/container.js";
 import type { PhaseTimeouts } from "../core/lifecycle.js";
 import { type ServiceClass, serviceNameOf } from "../core/service.js";
@@ -44,6 +45,7 @@ export class ServiceRunner implements AsyncDisposable {
   constructor(options: RunnerOptions = {}) {
     this.#options = options;
     this.config = options.config ?? {};
+    checkConfig(this.config);
     this.logger = options.logger ?? createLogger();
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
@@ -146,11 +148,11 @@ export class ServiceRunner implements AsyncDisposable {
   }
 
   #monitor(): (() => void) | undefined {
-    const seconds = nonNegativeNumber(this.config, "EVENT_LOOP_LAG_WARNING", DEFAULTS.EVENT_LOOP_LAG_WARNING);
+    const seconds = configValue(this.config, "EVENT_LOOP_LAG_WARNING") as number;
     if (seconds === 0) return undefined; // 0 turns the warning off
     return monitorEventLoop({
       warnAfterMs: seconds * 1000,
-      heartbeatSeconds: nonNegativeNumber(this.config, "HEARTBEAT", DEFAULTS.HEARTBEAT),
+      heartbeatSeconds: configValue(this.config, "HEARTBEAT") as number,
       logger: this.logger,
     });
   }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Config, containerSettings } from "../core/config.js";
+import { checkConfig } from "../core/config-keys.js";
 import { OutgoingHeaders } from "../core/outgoing-headers.js";
 import { parentStack } from "../core/worker-context.js";
 import { EventPublisher, type UnroutableEventPolicy } from "../events/event-publisher.js";
@@ -181,6 +182,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Cluster> {
   // A client lives inside someone else's program (a script, a web app): it speaks up for
   // warnings and errors only, unless ENOKI_LOG_LEVEL says otherwise.
   const logger = options.logger ?? createLogger({ level: process.env.ENOKI_LOG_LEVEL || "warn" });
+  // Every key in the table, checked before anything connects.
+  checkConfig(options.config ?? {});
   const transport =
     options.transport ??
     transportFromConfig(options.config ?? {}, {

@@ -62,6 +62,37 @@ export function parseBrokerUri(uri: string): BrokerAddress {
   return address;
 }
 
+/** Which kind of transport a broker URI asks for. */
+export type BrokerKind = "amqp" | "memory";
+
+const AMQP_SCHEMES = new Set(["amqp", "amqps", "pyamqp"]);
+
+/**
+ * Checks a broker URI and says which transport it asks for: `amqp://`, `amqps://` and
+ * `pyamqp://` (parsed in full), or `memory://`, which takes no host or path (which in-memory
+ * broker it reaches is decided by the code that runs it, never by the URI).
+ * @throws ConfigurationError naming the URI (password masked) and what is wrong.
+ */
+export function brokerKind(uri: string): BrokerKind {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === "memory") {
+    if (!/^memory:\/\/\/?$/i.test(uri)) {
+      throw new ConfigurationError(
+        `Invalid broker URI ${maskUri(uri)}: write memory:// with no host or path ` +
+          "(runners share an in-memory broker by being given the same MemoryBroker)",
+      );
+    }
+    return "memory";
+  }
+  if (scheme === undefined || !AMQP_SCHEMES.has(scheme)) {
+    throw new ConfigurationError(
+      `Unsupported broker URI ${maskUri(uri)}: use amqp://, amqps://, pyamqp:// or memory://`,
+    );
+  }
+  parseBrokerUri(uri);
+  return "amqp";
+}
+
 /** The URI with its password replaced by `***`, safe to log. Never throws. */
 export function maskUri(uri: string): string {
   try {

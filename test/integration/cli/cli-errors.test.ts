@@ -74,7 +74,7 @@ test("bad usage: unknown command or option, missing module or value", async () =
     "enoki run: unknown option --nope (see enoki run --help)",
     "enoki run: option --config needs a value (see enoki run --help)",
     "enoki show-config: unexpected argument extra (see enoki show-config --help)",
-    'enoki shell: Unsupported broker URI scheme "http" in http://localhost/: use amqp:// or amqps:// (from --broker)',
+    "enoki shell: Unsupported broker URI http://localhost/: use amqp://, amqps://, pyamqp:// or memory:// (from --broker)",
   ]);
 });
 

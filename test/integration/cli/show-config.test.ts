@@ -10,6 +10,12 @@ import { runCli, scratchDir } from "../../support/cli.js";
 const scratch = scratchDir("cli-show-config");
 after(() => scratch.remove());
 
+/** The config part of show-config's output, without the commented defaults after it. */
+function configPart(stdout: string): string {
+  const at = stdout.indexOf("# Defaults of the keys not set above:");
+  return at < 0 ? stdout : stdout.slice(0, at);
+}
+
 const CONFIG = `# shared with Python services
 AMQP_URI: \${AMQP_URI:amqp://guest:guest@localhost}
 WEB_SERVER_ADDRESS: \${WEB:0.0.0.0:8000}
@@ -32,7 +38,7 @@ test("prints the config after substitution, as YAML", async () => {
   });
   assert.equal(code, 0, stderr);
   assert.equal(
-    stdout,
+    configPart(stdout),
     `AMQP_URI: amqp://guest:guest@localhost
 WEB_SERVER_ADDRESS: 0.0.0.0:8000
 max_workers: 4
@@ -67,10 +73,10 @@ test("shows the broker enoki run would use: --broker, else AMQP_URI from the env
     }),
     runCli(["show-config"]),
   ]);
-  assert.equal(fromFile.stdout, "AMQP_URI: amqp://file-host\nmax_workers: 2\n");
-  assert.equal(fromEnv.stdout, "AMQP_URI: amqp://env-host\nmax_workers: 2\n");
-  assert.equal(fromFlag.stdout, "AMQP_URI: amqp://flag-host\nmax_workers: 2\n");
-  assert.equal(nothing.stdout, "{}\n");
+  assert.equal(configPart(fromFile.stdout), "AMQP_URI: amqp://file-host\nmax_workers: 2\n");
+  assert.equal(configPart(fromEnv.stdout), "AMQP_URI: amqp://env-host\nmax_workers: 2\n");
+  assert.equal(configPart(fromFlag.stdout), "AMQP_URI: amqp://flag-host\nmax_workers: 2\n");
+  assert.equal(configPart(nothing.stdout), "{}\n");
   for (const result of [fromFile, fromEnv, fromFlag, nothing]) assert.equal(result.code, 0);
 });
 
@@ -83,7 +89,7 @@ test("masks passwords and tokens unless --show-secrets is given", async () => {
   const masked = await runCli(["show-config", "--config", file]);
   assert.equal(masked.code, 0, masked.stderr);
   assert.equal(
-    masked.stdout,
+    configPart(masked.stdout),
     "AMQP_URI: amqp://guest:***@rabbit/\nREDIS_URIS:\n  development: redis://:***@redis:6379/0\n" +
       'API_TOKEN: "***"\nDB_PASSWORD: "***"\nWEB_SERVER_ADDRESS: 0.0.0.0:8000\n',
   );
@@ -92,4 +98,21 @@ test("masks passwords and tokens unless --show-secrets is given", async () => {
   const shown = await runCli(["show-config", "--config", file, "--show-secrets"]);
   for (const secret of ["s3cr3t-pw", "r3d1s-pw", "t0k3n", "d8-pw"])
     assert.ok(shown.stdout.includes(secret), secret);
+});
+
+test("shows the defaults of the keys not set, as comments, from the table of keys", async () => {
+  const file = scratch.write("defaults.yml", "max_workers: 3\nLOGGING:\n  level: debug\n");
+  const { code, stdout, stderr } = await runCli(["show-config", "--config", file]);
+  assert.equal(code, 0, stderr);
+  const defaults = stdout.slice(configPart(stdout).length).split("\n");
+  assert.equal(defaults[0], "# Defaults of the keys not set above:");
+  assert.ok(defaults.includes("#   AMQP_URI: amqp://guest:guest@localhost"), stdout);
+  assert.ok(defaults.includes("#   RPC_TIMEOUT: 30"), stdout);
+  assert.ok(defaults.includes("#   PREFETCH_COUNT: max_workers"), stdout);
+  assert.ok(!defaults.some((l) => l.startsWith("#   max_workers:")), "a key that is set shows no default");
+  assert.ok(!defaults.some((l) => l.startsWith("#   LOGGING.level:")), "nor does a nested one");
+  // Still YAML that reads back as the same config.
+  assert.deepEqual(parseConfig(stdout), { max_workers: 3, LOGGING: { level: "debug" } });
+  const bare = await runCli(["show-config", "--config", file, "--no-defaults"]);
+  assert.equal(bare.stdout, configPart(stdout));
 });

@@ -21,7 +21,7 @@ test("the broker: --broker, else AMQP_URI from the environment; without either, 
   await assert.rejects(
     resolveConfig({}, { AMQP_URI: "redis://user:pw@host" }),
     new ConfigurationError(
-      'Unsupported broker URI scheme "redis" in redis://user:***@host: use amqp:// or amqps:// (from the AMQP_URI environment variable)',
+      "Unsupported broker URI redis://user:***@host: use amqp://, amqps://, pyamqp:// or memory:// (from the AMQP_URI environment variable)",
     ),
   );
 });

@@ -170,7 +170,7 @@ test("values of the keys Enoki reads are checked where they are written", () => 
   );
   assertConfigError(
     "AMQP_URI: http://user:secret@host\n",
-    'config.yml, line 1, key AMQP_URI: Unsupported broker URI scheme "http" in http://user:***@host/: use amqp:// or amqps://',
+    "config.yml, line 1, key AMQP_URI: Unsupported broker URI http://user:***@host/: use amqp://, amqps://, pyamqp:// or memory://",
   );
   assertConfigError(
     "LOGGING:\n  version: 1\n  level: loud\n",

@@ -25,7 +25,7 @@ test("bad values are configuration errors naming the key", () => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{ max_workers: -1 }, /max_workers/],
     [{ max_workers: "ten" }, /max_workers/],
-    [{ serializer: "pickle" }, /Unknown serializer "pickle"/],
+    [{ serializer: "pickle" }, /serializer must be a serializer Enoki has \(json\), got "pickle"/],
     [{ RPC_TIMEOUT: -5 }, /RPC_TIMEOUT/],
     [{ RPC_PERSISTENT: "no" }, /RPC_PERSISTENT/],
     [{ rpc_exchange: "" }, /rpc_exchange/],

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { maskUri, parseBrokerUri } from "../../../src/transport/broker-uri.js";
+import { parseConfig } from "../../../src/core/config-file.js";
+import { brokerKind, maskUri, parseBrokerUri } from "../../../src/transport/broker-uri.js";
 import { ConfigurationError } from "../../../src/util/enoki-error.js";
 
 test("parses AMQP URIs the way kombu does (pyamqp:// too, empty path = vhost /)", () => {
@@ -34,4 +35,17 @@ test("maskUri hides passwords, even in URIs it cannot parse", () => {
   assert.equal(maskUri("amqp://guest:secret@localhost:5672/v"), "amqp://guest:***@localhost:5672/v");
   assert.equal(maskUri("amqp://localhost"), "amqp://localhost");
   assert.ok(!maskUri("amqp://u:se cret@bad host").includes("se cret"));
+});
+
+test("brokerKind: amqp, amqps and pyamqp URIs ask for AMQP, memory:// for the in-memory broker", () => {
+  assert.equal(brokerKind("amqp://guest:guest@localhost"), "amqp");
+  assert.equal(brokerKind("pyamqp://localhost/vh"), "amqp");
+  assert.equal(brokerKind("amqps://localhost"), "amqp");
+  assert.equal(brokerKind("memory://"), "memory");
+  assert.throws(() => brokerKind("memory://host"), /write memory:\/\/ with no host or path/);
+  assert.throws(() => brokerKind("redis://:pw@x"), /Unsupported broker URI redis:\/\/:\*\*\*@x/);
+});
+
+test("a config file may name the in-memory broker", () => {
+  assert.deepEqual(parseConfig("AMQP_URI: memory://\n", { env: {} }), { AMQP_URI: "memory://" });
 });
