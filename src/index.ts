@@ -1,37 +1,34 @@
 /**
- * Enoki: Nameko-compatible microservices for TypeScript.
+ * Enoki: Nameko-compatible microservices for TypeScript. The root export is what an application
+ * uses: declaring services, calling them, running them. Writing entrypoints and dependency
+ * providers of your own is `enoki/extension`; testing is `enoki/testing`; Redis is `enoki/redis`.
  *
  * @packageDocumentation
  */
 import "./core/metadata.js";
 
-export { AmqpTransport, type AmqpTransportOptions, type BackoffOptions } from "./amqp/amqp-transport.js";
+// Running services
 export { type Config, DEFAULTS } from "./core/config.js";
+// Declaring services
 export { config } from "./core/config-dependency.js";
 export { type ConfigFileOptions, type Environment, loadConfigFile, parseConfig } from "./core/config-file.js";
-export { type ContainerOptions, type ContainerState, ServiceContainer } from "./core/container.js";
+export type { ContainerState } from "./core/container.js";
 export { workerContext } from "./core/context.js";
-export { dependency, type Injected, type ProviderFactory } from "./core/dependency.js";
+export { dependency, type Injected } from "./core/dependency.js";
+// Errors
 export { ContainerBeingKilled, DependencyNotInjected, ExtensionTimeoutError } from "./core/errors.js";
-export type { DependencyProvider, Entrypoint, Extension, Phase, WorkerOutcome } from "./core/extension.js";
-export { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts } from "./core/lifecycle.js";
+export type { PhaseTimeouts } from "./core/lifecycle.js";
 export type { ListenAddress } from "./core/listen-address.js";
-export { isServiceClass, type ServiceClass, service, serviceNameOf } from "./core/service.js";
-export { type ContextData, WorkerContext } from "./core/worker-context.js";
+export type { ServiceClass } from "./core/service.js";
+export { service } from "./core/service.js";
+export type { ContextData, WorkerContext } from "./core/worker-context.js";
 export { type EventDispatcherOptions, eventDispatcher } from "./events/event-dispatcher.js";
 export { type EventHandlerOptions, eventHandler } from "./events/event-handler.js";
 export type { UnroutableEventPolicy } from "./events/event-publisher.js";
 export type { Dispatch, EventHandlerMethod, EventMap, EventPayload, EventType } from "./events/types.js";
-export {
-  HEALTH_ADDRESS_KEY,
-  HealthServer,
-  type HealthState,
-  isReady,
-  startHealthServer,
-} from "./health/health-server.js";
-export { type HttpEntrypoint, type HttpOptions, http } from "./http/http.js";
+export type { HealthState } from "./health/health-server.js";
+export { type HttpOptions, http } from "./http/http.js";
 export { HttpError, type HttpErrorOptions } from "./http/http-error.js";
-export { HTTP_DEFAULTS } from "./http/http-settings.js";
 export { HttpRequest, type HttpRequestInit } from "./http/request.js";
 export {
   type HttpBody,
@@ -41,7 +38,6 @@ export {
   json,
 } from "./http/response.js";
 export type { RouteParams } from "./http/rule.js";
-export type { HttpServer } from "./http/server.js";
 export { type ConsumeOptions, type ConsumeSource, consume } from "./messaging/consume.js";
 export type { ExchangeOptions, QueueOptions } from "./messaging/declarations.js";
 export {
@@ -50,8 +46,8 @@ export {
   type PublishOptions,
   publisher,
 } from "./messaging/publisher.js";
-export { REQUEUE_INITIAL_DELAY_MS, REQUEUE_MAX_DELAY_MS } from "./messaging/requeue-backoff.js";
 export { ReplyQueueLost, RpcTimeout } from "./rpc/errors.js";
+// Calling services
 export { type Kwargs, kwargs } from "./rpc/kwargs.js";
 export { type RpcOptions, rpc } from "./rpc/rpc.js";
 export { rpcProxy } from "./rpc/rpc-proxy.js";
@@ -65,27 +61,12 @@ export type {
   ServiceClient,
   UntypedRpcClient,
 } from "./rpc/types.js";
-export { type CreateTransportOptions, createTransport } from "./runtime/create-transport.js";
 export { type RunnerOptions, runServices, ServiceRunner } from "./runtime/runner.js";
 export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
 export { type TimerOptions, timer } from "./timer/timer.js";
-export type { TlsOptions } from "./transport/broker-uri.js";
-export { maskUri } from "./transport/broker-uri.js";
+export { maskUri, type TlsOptions } from "./transport/broker-uri.js";
 export { ConnectionLost, UndeliverableMessage } from "./transport/errors.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
-export { MemoryTransport, type MemoryTransportOptions } from "./transport/memory/memory-transport.js";
-export type {
-  BindingSpec,
-  Consumer,
-  ConsumerSpec,
-  Delivery,
-  ExchangeSpec,
-  MessageProperties,
-  OutgoingMessage,
-  QueueSpec,
-  Transport,
-  TransportStatus,
-} from "./transport/transport.js";
 export { ConfigurationError } from "./util/enoki-error.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./util/logger.js";
 export {

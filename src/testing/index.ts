@@ -8,6 +8,7 @@
  */
 import "../core/metadata.js";
 
+export type { ServiceContainer } from "../core/container.js";
 export type { FinishedWorker, WorkerDoneListener } from "../core/worker-runner.js";
 export {
   DEFAULT_WAIT_MS,

@@ -3,7 +3,7 @@
  * headers with their AMQP types, body, and `{{TOKEN}}` placeholders matched by their regex.
  */
 import assert from "node:assert/strict";
-import type { Consumer, Delivery, ExchangeSpec, Transport } from "../../src/index.js";
+import type { Consumer, Delivery, ExchangeSpec, Transport } from "../../src/extension.js";
 import { uniqueName } from "../support/broker.js";
 import { assertMatches, type Fixture, loadFixture, withExamples } from "../support/fixtures.js";
 import { waitFor } from "../support/wait.js";

@@ -3,7 +3,8 @@
  * no well-behaved client would send.
  */
 import { connect, type Socket } from "node:net";
-import type { HttpEntrypoint, ServiceRunner } from "../../src/index.js";
+import type { HttpEntrypoint } from "../../src/http/http.js";
+import type { ServiceRunner } from "../../src/index.js";
 
 /** `http://127.0.0.1:<port>` of the HTTP server a runner's service uses. */
 export function httpBase(runner: ServiceRunner, service: string): string {

@@ -4,6 +4,8 @@
  * (npm run typecheck, and test/types/typecheck.test.ts): every `@ts-expect-error` line must be
  * an error, or tsc fails.
  */
+
+import { ServiceContainer } from "../../src/core/container.js";
 import {
   config,
   eventDispatcher,
@@ -13,7 +15,6 @@ import {
   type RpcClient,
   rpc,
   rpcProxy,
-  ServiceContainer,
   service,
   workerContext,
 } from "../../src/index.js";

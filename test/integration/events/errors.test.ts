@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { MessageProperties } from "../../../src/extension.js";
 import {
   type Cluster,
   ConfigurationError,
   connect,
   eventHandler,
   type Logger,
-  type MessageProperties,
   runServices,
   type ServiceClass,
   type ServiceRunner,

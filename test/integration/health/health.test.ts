@@ -5,17 +5,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { AmqpTransport } from "../../../src/amqp/amqp-transport.js";
+import { type HealthServer, startHealthServer } from "../../../src/health/health-server.js";
 import {
-  AmqpTransport,
   type Cluster,
   connect,
-  type HealthServer,
   rpc,
   runServices,
   type ServiceRunner,
   service,
   silentLogger,
-  startHealthServer,
 } from "../../../src/index.js";
 import { createVhost, rabbitmqctl, uniqueName } from "../../support/broker.js";
 

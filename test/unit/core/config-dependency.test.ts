@@ -3,15 +3,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Transport } from "../../../src/index.js";
-import {
-  config,
-  DependencyNotInjected,
-  rpc,
-  ServiceContainer,
-  service,
-  silentLogger,
-} from "../../../src/index.js";
+import { ServiceContainer } from "../../../src/core/container.js";
+import type { Transport } from "../../../src/extension.js";
+import { config, DependencyNotInjected, rpc, service, silentLogger } from "../../../src/index.js";
 
 @service("config_dependency_test")
 class Configured {

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { ServiceContainer } from "../../../src/core/container.js";
+import type { Transport } from "../../../src/extension.js";
+import type { HttpEntrypoint } from "../../../src/http/http.js";
 import {
   ConfigurationError,
   dependency,
-  type HttpEntrypoint,
   type HttpRequest,
   http,
-  ServiceContainer,
   service,
   silentLogger,
-  type Transport,
 } from "../../../src/index.js";
 
 // HTTP-only services never touch the broker: the container only needs something to hold.

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { HTTP_DEFAULTS } from "../../../src/http/http-settings.js";
 import {
   BadRequest,
-  HTTP_DEFAULTS,
   type HttpRequest,
   http,
   runServices,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Delivery } from "../../../src/index.js";
+import type { Delivery } from "../../../src/extension.js";
 import { RequeueBackoff } from "../../../src/messaging/requeue-backoff.js";
 
 function delivery(body: string, redelivered: boolean, headers: Record<string, unknown> = {}): Delivery {

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  AmqpTransport,
-  ConfigurationError,
-  createTransport,
-  MemoryBroker,
-  MemoryTransport,
-  silentLogger,
-} from "../../../src/index.js";
+import { AmqpTransport } from "../../../src/amqp/amqp-transport.js";
+import { ConfigurationError, MemoryBroker, silentLogger } from "../../../src/index.js";
+import { createTransport } from "../../../src/runtime/create-transport.js";
+import { MemoryTransport } from "../../../src/transport/memory/memory-transport.js";
 
 test("memory:// gives a MemoryTransport on the given broker, or a new one", async () => {
   const broker = new MemoryBroker();

@@ -3,7 +3,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MemoryBroker, MemoryTransport, silentLogger } from "../../../src/index.js";
+import { MemoryBroker, silentLogger } from "../../../src/index.js";
+import { MemoryTransport } from "../../../src/transport/memory/memory-transport.js";
 import type { Delivery, ExchangeSpec, QueueSpec } from "../../../src/transport/transport.js";
 import type { Logger } from "../../../src/util/logger.js";
 

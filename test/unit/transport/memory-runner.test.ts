@@ -9,7 +9,6 @@ import {
   type Cluster,
   connect,
   MemoryBroker,
-  MemoryTransport,
   MethodNotFound,
   RemoteError,
   rpc,
@@ -20,6 +19,7 @@ import {
   silentLogger,
   UnknownService,
 } from "../../../src/index.js";
+import { MemoryTransport } from "../../../src/transport/memory/memory-transport.js";
 
 const MEMORY = { AMQP_URI: "memory://" };
 
