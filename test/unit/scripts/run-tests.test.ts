@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
@@ -15,7 +16,7 @@ function runTests(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ["scripts/run-tests.mjs", ...args], {
     cwd: ROOT,
     // No rabbitmqctl on the PATH: a run that needed the broker would fail to start.
-    env: { ...outer, PATH: "/nonexistent", ...env },
+    env: { ...outer, PATH: "/nonexistent", ENOKI_COVERAGE: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -51,4 +52,15 @@ test("the whole run has a limit too", async (t) => {
   t.after(() => run.child.kill("SIGKILL"));
   assert.equal(await run.done, 1);
   assert.match(run.output(), /took longer than 3000 ms/);
+});
+
+test("npm run test:unit runs the unit and type tiers, which need no RabbitMQ", async (t) => {
+  const pkg = JSON.parse(readFileSync(new URL("package.json", `file://${ROOT}`), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  assert.equal(pkg.scripts["test:unit"], "node scripts/run-tests.mjs test/unit test/types");
+  // No rabbitmqctl on the PATH (runTests): a unit file runs and passes.
+  const run = runTests(["test/unit/architecture/layers.test.ts"], {});
+  t.after(() => run.child.kill("SIGKILL"));
+  assert.equal(await run.done, 0, run.output());
 });
