@@ -88,6 +88,20 @@ describe("decodeJson", () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal(Object.getPrototypeOf(value), Object.prototype);
     assert.ok(Object.hasOwn(value, "__proto__"));
+
+    // A "__proto__" key holding a kombu type marker: its rebuilt value is written back under that
+    // key, the path that must define it rather than assign it.
+    const own = (v: unknown) => Object.getOwnPropertyDescriptor(v, "__proto__")?.value;
+    const marked = decode('{"__proto__": {"__type__": "decimal", "__value__": "1.50"}, "a": 1}') as object;
+    assert.equal(Object.getPrototypeOf(marked), Object.prototype);
+    assert.equal(own(marked), "1.50");
+    assert.deepEqual(Object.keys(marked), ["__proto__", "a"]);
+    const nested = decode(
+      '[{"x": {"__proto__": {"__type__": "uuid", "__value__": "12345678123456781234567812345678"}}}]',
+    ) as Array<{ x: object }>;
+    assert.equal(Object.getPrototypeOf(nested[0]!.x), Object.prototype);
+    assert.equal(own(nested[0]!.x), "12345678-1234-5678-1234-567812345678");
+    assert.equal(({} as Record<string, unknown>).__type__, undefined);
   });
 
   test("property: any JSON value round-trips", () => {
