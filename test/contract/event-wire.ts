@@ -84,7 +84,7 @@ export function assertDeliveryMatches(delivery: Delivery, fixture: MessageFixtur
 }
 
 /** A private queue bound to one exchange with one exact routing key, keeping what it receives. */
-export interface Tap {
+export interface Tap extends AsyncDisposable {
   readonly received: Delivery[];
   /** Waits for the next message not yet taken. */
   next(): Promise<Delivery>;
@@ -115,5 +115,6 @@ export async function openTap(
       return received[taken++] as Delivery;
     },
     close: () => consumer.close(),
+    [Symbol.asyncDispose]: () => consumer.close(),
   };
 }

@@ -25,16 +25,13 @@ import {
   loadFixture,
   type MessageFixture,
   openTap,
-  type Tap,
   withExamples,
 } from "./event-wire.js";
 
 let runner: ServiceRunner;
 let cluster: Cluster;
-let tap: Tap | undefined;
 // Registered before createVhost's own `after`, so connections close before the vhost goes.
 after(async () => {
-  await tap?.close();
   await cluster?.close();
   await runner?.stop();
 });
@@ -69,36 +66,30 @@ before(async () => {
 });
 
 test("event_service_dispatcher: an event dispatched inside a worker", async () => {
-  tap = await openTap(cluster.transport, alphaEvents, "thing_happened");
+  await using tap = await openTap(cluster.transport, alphaEvents, "thing_happened");
   await cluster.rpc.alpha!.emit!(1, "from-dispatcher");
   assertDeliveryMatches(await tap.next(), loadFixture("event_service_dispatcher"));
-  await tap.close();
 });
 
 test("event_service_dispatcher_with_context: the worker's context travels as nameko.* headers", async () => {
-  tap = await openTap(cluster.transport, alphaEvents, "thing_happened");
-  const withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
-  try {
+  await using tap = await openTap(cluster.transport, alphaEvents, "thing_happened");
+  {
+    await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
     await withContext.rpc.alpha!.emit!(2, "with-context");
-  } finally {
-    await withContext.close();
   }
   assertDeliveryMatches(await tap.next(), loadFixture("event_service_dispatcher_with_context"));
-  await tap.close();
 });
 
 test("event_standalone_dispatcher: Cluster.dispatchEvent sends an empty header table", async () => {
-  tap = await openTap(cluster.transport, alphaEvents, "thing_happened");
+  await using tap = await openTap(cluster.transport, alphaEvents, "thing_happened");
   await cluster.dispatchEvent("alpha", "thing_happened", { id: 3, msg: "standalone" });
   assertDeliveryMatches(await tap.next(), loadFixture("event_standalone_dispatcher"));
-  await tap.close();
 });
 
 test("messaging_publisher: a publisher message carries the worker context", async () => {
-  tap = await openTap(cluster.transport, customExchange, "custom.key");
+  await using tap = await openTap(cluster.transport, customExchange, "custom.key");
   await cluster.rpc.alpha!.pub!();
   assertDeliveryMatches(await tap.next(), loadFixture("messaging_publisher"));
-  await tap.close();
 });
 
 test("a fixture-shaped event published raw reaches an Enoki handler, with its context", async () => {

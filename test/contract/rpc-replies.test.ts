@@ -31,24 +31,19 @@ after(async () => {
 async function roundTrip(routingKey: string, body: string, headers: Record<string, unknown> = {}) {
   const replyTo = randomUUID();
   const correlationId = randomUUID();
-  const tap = await openTap(uri, "nameko-rpc", replyTo);
-  const raw = await rawChannel(uri);
-  try {
-    raw.ch.publish("nameko-rpc", routingKey, Buffer.from(body), {
-      contentType: "application/json",
-      contentEncoding: "utf-8",
-      deliveryMode: 2,
-      priority: 0,
-      correlationId,
-      replyTo,
-      headers: { "nameko.call_id_stack": [`standalone_rpc_proxy.call.${randomUUID()}`], ...headers },
-    });
-    const reply = await tap.next();
-    return { reply, correlationId, replyTo };
-  } finally {
-    await raw.close();
-    await tap.close();
-  }
+  await using tap = await openTap(uri, "nameko-rpc", replyTo);
+  await using raw = await rawChannel(uri);
+  raw.ch.publish("nameko-rpc", routingKey, Buffer.from(body), {
+    contentType: "application/json",
+    contentEncoding: "utf-8",
+    deliveryMode: 2,
+    priority: 0,
+    correlationId,
+    replyTo,
+    headers: { "nameko.call_id_stack": [`standalone_rpc_proxy.call.${randomUUID()}`], ...headers },
+  });
+  const reply = await tap.next();
+  return { reply, correlationId, replyTo };
 }
 
 function assertReplyMatches(fixture: Fixture, reply: Awaited<ReturnType<typeof roundTrip>>) {
@@ -110,8 +105,8 @@ test("reply matches rpc_reply_with_context: the worker sees the context, prefix 
   const request = loadFixture("rpc_request_with_context");
   const headers = withExamples(request.headers, request.placeholders) as Record<string, unknown>;
   const replyTo = randomUUID();
-  const tap = await openTap(uri, "nameko-rpc", replyTo);
-  const raw = await rawChannel(uri);
+  await using tap = await openTap(uri, "nameko-rpc", replyTo);
+  await using raw = await rawChannel(uri);
   // Typed as py-amqp writes them: ints as signed 32-bit, not amqplib's smallest-fit guess.
   raw.ch.publish("nameko-rpc", "alpha.whoami", Buffer.from('{"args": [], "kwargs": {}}'), {
     contentType: "application/json",
@@ -123,8 +118,6 @@ test("reply matches rpc_reply_with_context: the worker sees the context, prefix 
     headers: { ...headers, "nameko.num": { "!": "int", value: 7 } },
   });
   const reply = await tap.next();
-  await raw.close();
-  await tap.close();
   const body = JSON.parse(reply.content.toString());
   const example = (fixture.placeholders["{{STANDALONE_RPC_PROXY_CALL_UUID}}"] as { example: string }).example;
   const placeholders = { ...fixture.placeholders };

@@ -63,10 +63,9 @@ function assertRequestMatches(
 
 test("a standalone call matches rpc_request_no_context", async () => {
   const fixture = loadFixture("rpc_request_no_context");
-  const tap = await openTap(uri, "nameko-rpc", "alpha.echo");
+  await using tap = await openTap(uri, "nameko-rpc", "alpha.echo");
   assert.deepEqual(await cluster.rpc.alpha!.echo!("hello", kwargs({ b: 2 })), { a: "hello", b: 2 });
   const bound = assertRequestMatches(fixture, await tap.next());
-  await tap.close();
   // The standalone reply queue is rpc.reply-standalone_rpc_proxy-<reply_to>, with Nameko's flags.
   const replyQueue = `rpc.reply-standalone_rpc_proxy-${bound.get("{{REPLY_QUEUE_UUID}}")}`;
   assertQueue(replyQueue, {
@@ -79,11 +78,10 @@ test("a standalone call matches rpc_request_no_context", async () => {
 });
 
 test("every call of one client carries the same standalone call id (Nameko 2.14)", async () => {
-  const tap = await openTap(uri, "nameko-rpc", "alpha.echo");
+  await using tap = await openTap(uri, "nameko-rpc", "alpha.echo");
   await cluster.rpc.alpha!.echo!(1);
   await cluster.rpc.alpha!.echo!(2);
   const [a, b] = [await tap.next(), await tap.next()];
-  await tap.close();
   assert.deepEqual(
     a.properties.headers?.["nameko.call_id_stack"],
     b.properties.headers?.["nameko.call_id_stack"],
@@ -93,39 +91,33 @@ test("every call of one client carries the same standalone call id (Nameko 2.14)
 
 test("a call with context data matches rpc_request_with_context, types included", async () => {
   const fixture = loadFixture("rpc_request_with_context");
-  const withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
-  const tap = await openTap(uri, "nameko-rpc", "alpha.whoami");
-  const python = await pythonTap(uri, "nameko-rpc", "alpha.whoami");
-  try {
-    await withContext.rpc.alpha!.whoami!();
-    assertRequestMatches(fixture, await tap.next());
-    // Python reads ints as int (not a short string), tables as dict, arrays of str as list of str.
-    const seen = await python.message;
-    const headers = seen.headers?.v as Record<string, { t: string; v: unknown }>;
-    assert.equal(headers["nameko.num"]?.t, "int");
-    assert.equal(headers["nameko.nested"]?.t, "dict");
-    assert.equal(headers["nameko.language"]?.t, "str");
-    const stack = headers["nameko.call_id_stack"] as { t: string; v: Array<{ t: string }> };
-    assert.equal(stack.t, "list");
-    assert.deepEqual(
-      stack.v.map((e) => e.t),
-      ["str"],
-    );
-    assertMatches(untyped(seen.headers as { t: string; v: unknown }), fixture.headers, fixture.placeholders);
-    assert.equal(seen.properties.delivery_mode, 2);
-    assert.equal(seen.properties.priority, 0);
-  } finally {
-    await tap.close();
-    await withContext.close();
-  }
+  await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
+  await using tap = await openTap(uri, "nameko-rpc", "alpha.whoami");
+  await using python = await pythonTap(uri, "nameko-rpc", "alpha.whoami");
+  await withContext.rpc.alpha!.whoami!();
+  assertRequestMatches(fixture, await tap.next());
+  // Python reads ints as int (not a short string), tables as dict, arrays of str as list of str.
+  const seen = await python.message;
+  const headers = seen.headers?.v as Record<string, { t: string; v: unknown }>;
+  assert.equal(headers["nameko.num"]?.t, "int");
+  assert.equal(headers["nameko.nested"]?.t, "dict");
+  assert.equal(headers["nameko.language"]?.t, "str");
+  const stack = headers["nameko.call_id_stack"] as { t: string; v: Array<{ t: string }> };
+  assert.equal(stack.t, "list");
+  assert.deepEqual(
+    stack.v.map((e) => e.t),
+    ["str"],
+  );
+  assertMatches(untyped(seen.headers as { t: string; v: unknown }), fixture.headers, fixture.placeholders);
+  assert.equal(seen.properties.delivery_mode, 2);
+  assert.equal(seen.properties.priority, 0);
 });
 
 test("a nested call from a service matches rpc_request_nested (call id stack of 2)", async () => {
   const fixture = loadFixture("rpc_request_nested");
-  const tap = await openTap(uri, "nameko-rpc", "beta.echo");
+  await using tap = await openTap(uri, "nameko-rpc", "beta.echo");
   const result = (await cluster.rpc.alpha!.nested!("x")) as { call_id_stack: string[] };
   const bound = assertRequestMatches(fixture, await tap.next());
-  await tap.close();
   // beta saw the stack grow to three, ending with its own call id.
   assertMatches(
     result,
@@ -149,15 +141,10 @@ test("a nested call from a service matches rpc_request_nested (call id stack of 
 
 test("a nested call forwards every context header (rpc_request_nested_with_context)", async () => {
   const fixture = loadFixture("rpc_request_nested_with_context");
-  const withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
-  const tap = await openTap(uri, "nameko-rpc", "beta.echo");
-  try {
-    await withContext.rpc.alpha!.nested!("y");
-    assertRequestMatches(fixture, await tap.next());
-  } finally {
-    await tap.close();
-    await withContext.close();
-  }
+  await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
+  await using tap = await openTap(uri, "nameko-rpc", "beta.echo");
+  await withContext.rpc.alpha!.nested!("y");
+  assertRequestMatches(fixture, await tap.next());
 });
 
 test("a call to a service nobody serves fails fast with UnknownService (rpc_unknown_service_return)", async () => {
