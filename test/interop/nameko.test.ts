@@ -132,12 +132,17 @@ async function startNameko(uri: string): Promise<NamekoProcess> {
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  await Promise.race([
-    waitFor(() => lines.includes("READY"), "Nameko to start", 30_000),
-    exited.then(() => {
-      throw new Error(`Nameko did not start:\n${stderr}`);
-    }),
-  ]);
+  try {
+    await Promise.race([
+      waitFor(() => lines.includes("READY"), "Nameko to start", 30_000),
+      exited.then(() => {
+        throw new Error(`Nameko did not start:\n${stderr}`);
+      }),
+    ]);
+  } catch (err) {
+    child.kill("SIGKILL"); // never assigned to the suite's variable: nothing else would stop it
+    throw err;
+  }
   return { child, lines };
 }
 
@@ -250,6 +255,7 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
     });
     const { stdout } = await promisify(execFile)(PYTHON, [`${peerDir}standalone_client.py`, uri], {
       env: { ...process.env, PYTHONPATH: [namekoPath, peerDir].join(delimiter) },
+      timeout: 30_000, // killed, not left running, if it hangs
     });
     const out = JSON.parse(stdout) as Record<string, unknown>;
     assert.equal(out.hello, "Hello from TypeScript, shell!");

@@ -43,3 +43,17 @@ export function testResources(): TestResources {
     defer: (task) => void tasks.push(task),
   };
 }
+
+/** Something a test opens: a runner, a container or test services (stop), a client or a transport (close). */
+type Closable = { stop(): Promise<unknown> } | { close(): Promise<unknown> };
+
+/**
+ * For `assert.rejects` on an open that must fail: should it open after all, what it opened is
+ * stopped or closed at once (and the assertion fails on the value), so nothing is left running.
+ * @example await assert.rejects(closeIfOpened(runServices([Bad], options)), ConfigurationError);
+ */
+export async function closeIfOpened<T extends Closable>(opening: Promise<T>): Promise<T> {
+  const opened = await opening;
+  await ("stop" in opened ? opened.stop() : opened.close()).catch(() => undefined);
+  return opened;
+}

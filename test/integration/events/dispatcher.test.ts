@@ -19,6 +19,7 @@ import {
 import { brokerUri, uniqueName, vhostOf } from "../../support/broker.js";
 import { captureLogger } from "../../support/logs.js";
 import { listBroker } from "../../support/queues.js";
+import { closeIfOpened } from "../../support/resources.js";
 import { waitFor } from "../../support/wait.js";
 
 const vhost = vhostOf(brokerUri());
@@ -107,12 +108,8 @@ test("the standalone dispatcher declares the exchange, so dispatching before any
     durable: true,
     auto_delete: false,
   });
-  const strict = await connect({ uri: brokerUri(), logger: silentLogger, unroutableEvents: "throw" });
-  try {
-    await assert.rejects(strict.dispatchEvent(source, "happened", { n: 2 }), UndeliverableMessage);
-  } finally {
-    await strict.close();
-  }
+  await using strict = await connect({ uri: brokerUri(), logger: silentLogger, unroutableEvents: "throw" });
+  await assert.rejects(strict.dispatchEvent(source, "happened", { n: 2 }), UndeliverableMessage);
 });
 
 test("AUTO_DELETE_EVENT_EXCHANGES declares auto-delete event exchanges", async () => {
@@ -135,7 +132,10 @@ test("DECLARE_EVENT_EXCHANGES: false declares no event exchange", async () => {
   }
   const config = { AMQP_URI: brokerUri(), DECLARE_EVENT_EXCHANGES: false };
   // The exchange does not exist and nobody declares it: binding the handler's queue fails.
-  await assert.rejects(runServices([Undeclared], { config, logger: silentLogger }), /NOT_FOUND/);
+  await assert.rejects(
+    closeIfOpened(runServices([Undeclared], { config, logger: silentLogger })),
+    /NOT_FOUND/,
+  );
   assert.equal(exchange(`${source}.events`), undefined);
 
   // Once it exists, the handler binds to it.
@@ -143,7 +143,9 @@ test("DECLARE_EVENT_EXCHANGES: false declares no event exchange", async () => {
   await run(Undeclared, silentLogger, { DECLARE_EVENT_EXCHANGES: false });
   assert.equal(exchange(`${source}.events`)?.name, `${source}.events`);
   await assert.rejects(
-    connect({ uri: brokerUri(), logger: silentLogger, config: { DECLARE_EVENT_EXCHANGES: "no" as never } }),
+    closeIfOpened(
+      connect({ uri: brokerUri(), logger: silentLogger, config: { DECLARE_EVENT_EXCHANGES: "no" as never } }),
+    ),
     /DECLARE_EVENT_EXCHANGES must be true or false/,
   );
 });

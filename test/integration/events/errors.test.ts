@@ -16,6 +16,7 @@ import {
 import { brokerUri, uniqueName, vhostOf } from "../../support/broker.js";
 import { captureLogger } from "../../support/logs.js";
 import { listBroker, queueState } from "../../support/queues.js";
+import { closeIfOpened } from "../../support/resources.js";
 import { delay, waitFor } from "../../support/wait.js";
 
 const vhost = vhostOf(brokerUri());
@@ -167,7 +168,7 @@ test("a broadcast handler with the default identifier cannot have reliable deliv
     handle() {}
   }
   await assert.rejects(
-    runServices([BadBroadcast], { config: { AMQP_URI: brokerUri() }, logger: silentLogger }),
+    closeIfOpened(runServices([BadBroadcast], { config: { AMQP_URI: brokerUri() }, logger: silentLogger })),
     (err: unknown) =>
       err instanceof ConfigurationError &&
       err.message.includes(`eventHandler ${name}.handle`) &&

@@ -140,10 +140,12 @@ test("other paths and methods", async () => {
 });
 
 test("no health server unless HEALTH_ADDRESS is set", async () => {
-  assert.equal(
-    await startHealthServer({}, () => ({ transport: undefined, services: {} }), silentLogger),
-    undefined,
-  );
+  const health = await startHealthServer({}, () => ({ transport: undefined, services: {} }), silentLogger);
+  try {
+    assert.equal(health, undefined);
+  } finally {
+    await health?.close();
+  }
 });
 
 test("not ready before the services run, nor while they stop", async () => {

@@ -19,6 +19,7 @@ import {
 } from "../../../src/index.js";
 import { type RedisProvider, redis } from "../../../src/redis/index.js";
 import { uniqueName } from "../../support/broker.js";
+import { closeIfOpened } from "../../support/resources.js";
 
 const REDIS_URI = "redis://127.0.0.1:6379/0";
 const prefix = `${uniqueName("enoki-test")}:`;
@@ -99,10 +100,12 @@ test("each key of REDIS_URIS is its own client, with its own options", async () 
 test("a missing REDIS_URIS key fails startup with a clear error", async () => {
   const other = uniqueName("nostore");
   await assert.rejects(
-    runServices([makeStore(other)], {
-      config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI } },
-      logger: silentLogger,
-    }),
+    closeIfOpened(
+      runServices([makeStore(other)], {
+        config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI } },
+        logger: silentLogger,
+      }),
+    ),
     (e: unknown) =>
       e instanceof ConfigurationError &&
       /redis\("cache"\) needs REDIS_URIS\.cache in the config/.test(e.message),
@@ -111,7 +114,7 @@ test("a missing REDIS_URIS key fails startup with a clear error", async () => {
 
 test("the client is closed when the container stops", async () => {
   const other = uniqueName("stopped");
-  const r = await runServices([makeStore(other)], {
+  await using r = await runServices([makeStore(other)], {
     config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
     logger: silentLogger,
   });
@@ -129,7 +132,7 @@ test("the client is closed when the container stops", async () => {
 
 test("the client is closed when the container is killed", async () => {
   const other = uniqueName("killed");
-  const r = await runServices([makeStore(other)], {
+  await using r = await runServices([makeStore(other)], {
     config: { AMQP_URI: "memory://", REDIS_URIS: { development: REDIS_URI, cache: REDIS_URI } },
     logger: silentLogger,
   });

@@ -27,7 +27,7 @@ async function instance(): Promise<CliProcess> {
 test("a stream of calls survives kills, restarts and a connection cut", { timeout: 120_000 }, async () => {
   let a = await instance();
   let b = await instance();
-  const cluster = await connect({ uri, logger: silentLogger, timeoutMs: 30_000 });
+  await using cluster = await connect({ uri, logger: silentLogger, timeoutMs: 30_000 });
   const outcomes = new Map<number, string>();
   const settledTwice: number[] = [];
   let nextId = 0;
@@ -55,18 +55,21 @@ test("a stream of calls survives kills, restarts and a connection cut", { timeou
     await sleep(thenWaitMs);
     steps.push(`${label}: ${outcomes.size - before} calls ended`);
   };
-  await phase("steady", async () => undefined, 1500);
-  await phase("SIGKILL instance A", async () => a.child.kill("SIGKILL"), 1500);
-  await phase("restart A", async () => (a = await instance()), 1500);
-  await phase(
-    "cut every connection",
-    () => rabbitmqctlAsync("close_all_connections", "-p", vhost, "fault test"),
-    2000,
-  );
-  await phase("SIGKILL instance B", async () => b.child.kill("SIGKILL"), 1500);
-  await phase("restart B", async () => (b = await instance()), 1500);
-  running = false;
-  await Promise.all(loops);
+  try {
+    await phase("steady", async () => undefined, 1500);
+    await phase("SIGKILL instance A", async () => a.child.kill("SIGKILL"), 1500);
+    await phase("restart A", async () => (a = await instance()), 1500);
+    await phase(
+      "cut every connection",
+      () => rabbitmqctlAsync("close_all_connections", "-p", vhost, "fault test"),
+      2000,
+    );
+    await phase("SIGKILL instance B", async () => b.child.kill("SIGKILL"), 1500);
+    await phase("restart B", async () => (b = await instance()), 1500);
+  } finally {
+    running = false; // the callers stop even when a phase failed
+    await Promise.all(loops);
+  }
   await cluster.close();
 
   const counts = new Map<string, number>();

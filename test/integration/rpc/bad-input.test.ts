@@ -57,23 +57,18 @@ after(async () => {
 
 async function rawRequest(body: Buffer | string, props: Record<string, unknown>, method = "echo") {
   const replyTo = randomUUID();
-  const tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
-  const raw = await rawChannel(brokerUri());
+  await using tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
+  await using raw = await rawChannel(brokerUri());
   raw.ch.publish("nameko-rpc", `${name}.${method}`, Buffer.from(body), {
     correlationId: randomUUID(),
     replyTo,
     ...props,
   });
-  try {
-    const reply = await tap.next();
-    return JSON.parse(reply.content.toString()) as {
-      result: unknown;
-      error: { exc_type: string; value: string } | null;
-    };
-  } finally {
-    await raw.close();
-    await tap.close();
-  }
+  const reply = await tap.next();
+  return JSON.parse(reply.content.toString()) as {
+    result: unknown;
+    error: { exc_type: string; value: string } | null;
+  };
 }
 
 const JSON_PROPS = { contentType: "application/json", contentEncoding: "utf-8" };
@@ -103,10 +98,9 @@ test("a body that is not {args, kwargs}: MalformedRequest replies", async () => 
 });
 
 test("no reply_to: rejected without requeue, with a log line naming the queue and the reason", async () => {
-  const raw = await rawChannel(brokerUri());
+  await using raw = await rawChannel(brokerUri());
   raw.ch.publish("nameko-rpc", `${name}.echo`, Buffer.from('{"args": [1], "kwargs": {}}'), JSON_PROPS);
   const line = await logs.waitFor((l) => String(l.msg).includes("without reply_to"));
-  await raw.close();
   assert.equal(line.queue, `rpc-${name}`);
   const queues = rabbitmqctl(
     "list_queues",
@@ -139,7 +133,7 @@ test("__proto__ and constructor keys in payloads pollute nothing", async () => {
 
 test("headers Python writes as 64-bit integers ('L') reach the worker intact", async () => {
   const replyTo = randomUUID();
-  const tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
+  await using tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
   await pythonPublish(brokerUri(), "nameko-rpc", `${name}.context`, '{"args": [], "kwargs": {}}', {
     content_type: "application/json",
     content_encoding: "utf-8",
@@ -148,13 +142,12 @@ test("headers Python writes as 64-bit integers ('L') reach the worker intact", a
     application_headers: { "nameko.big": 2 ** 40, "nameko.small": 7, "nameko.call_id_stack": ["py.call.1"] },
   });
   const reply = JSON.parse((await tap.next()).content.toString());
-  await tap.close();
   assert.deepEqual(reply, { result: { big: 2 ** 40, small: 7 }, error: null });
 });
 
 test("header values of every AMQP type Python writes reach the worker", async () => {
   const replyTo = randomUUID();
-  const tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
+  await using tap = await openTap(brokerUri(), "nameko-rpc", replyTo);
   await pythonPublish(brokerUri(), "nameko-rpc", `${name}.context`, '{"args": [], "kwargs": {}}', {
     content_type: "application/json",
     reply_to: replyTo,
@@ -173,7 +166,6 @@ test("header values of every AMQP type Python writes reach the worker", async ()
     },
   });
   const reply = JSON.parse((await tap.next()).content.toString());
-  await tap.close();
   assert.deepEqual(reply, {
     result: {
       str: "é",

@@ -70,6 +70,7 @@ console.log(await cluster.rpc[${JSON.stringify(name)}]!.hello!("script"));
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
       env,
+      timeout: 30_000, // a script that hangs is killed, not left running after the test
     });
     assert.equal(stdout, "Hello, script!\n");
     assert.equal(stderr, "");

@@ -47,21 +47,16 @@ test("a dependency that cannot connect fails its workers without showing its pas
   }
   const logs = captureLogs();
   const config = { AMQP_URI: brokerUri(), REDIS_URIS: { development: `redis://:${SECRET}@127.0.0.1:1/0` } };
-  const runner = new ServiceRunner({ config, logger: logs.logger }).add(NeedsRedis);
+  await using runner = new ServiceRunner({ config, logger: logs.logger }).add(NeedsRedis);
   await runner.start();
-  const cluster = await connect({ uri: brokerUri(), logger: logs.logger });
-  try {
-    const error = await cluster.rpc[name]!.read!().then(
-      () => undefined,
-      (err: Error) => err,
-    );
-    assert.ok(error instanceof RemoteError, "the call fails");
-    await logs.waitFor((l) => /Redis/.test(String(l.msg)));
-    const text = `${error.message}\n${JSON.stringify(logs.lines)}`;
-    assert.ok(!text.includes(SECRET), text);
-    assert.match(text, /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
-  } finally {
-    await cluster.close();
-    await runner.stop();
-  }
+  await using cluster = await connect({ uri: brokerUri(), logger: logs.logger });
+  const error = await cluster.rpc[name]!.read!().then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  assert.ok(error instanceof RemoteError, "the call fails");
+  await logs.waitFor((l) => /Redis/.test(String(l.msg)));
+  const text = `${error.message}\n${JSON.stringify(logs.lines)}`;
+  assert.ok(!text.includes(SECRET), text);
+  assert.match(text, /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
 });

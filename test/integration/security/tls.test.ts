@@ -44,14 +44,9 @@ test("services and clients connect over TLS with a CA and a client certificate (
       keyfile: pki.path("client.key"),
     },
   };
-  const runner = await runServices([makeService(name)], { config, logger: silentLogger });
-  const cluster = await connect({ config, logger: silentLogger });
-  try {
-    assert.equal(await cluster.rpc[name]!.ping!(), "pong over TLS");
-  } finally {
-    await cluster.close();
-    await runner.stop();
-  }
+  await using _runner = await runServices([makeService(name)], { config, logger: silentLogger });
+  await using cluster = await connect({ config, logger: silentLogger });
+  assert.equal(await cluster.rpc[name]!.ping!(), "pong over TLS");
 });
 
 async function failsToConnect(ssl: Record<string, unknown>): Promise<string> {
@@ -59,12 +54,15 @@ async function failsToConnect(ssl: Record<string, unknown>): Promise<string> {
   const runner = new ServiceRunner({ config: { AMQP_URI: amqps, AMQP_SSL: ssl }, logger: logs.logger });
   runner.add(makeService(uniqueName("refused")));
   const starting = runner.start().catch(() => undefined);
-  const line = await logs.waitFor((l) => String(l.msg).includes("not reachable"));
-  await sleep(100);
-  assert.equal(runner.transport?.status, "connecting");
-  await runner.kill();
-  await starting;
-  return String(line.err);
+  try {
+    const line = await logs.waitFor((l) => String(l.msg).includes("not reachable"));
+    await sleep(100);
+    assert.equal(runner.transport?.status, "connecting");
+    return String(line.err);
+  } finally {
+    await runner.kill(); // it would go on trying to connect
+    await starting;
+  }
 }
 
 test("without the client certificate, the broker side refuses the connection", async () => {
