@@ -15,6 +15,7 @@ test("npm run bench prints every system at every level, the ratios and the targe
     cwd: repoRoot,
     env: { ...process.env, BENCH_ROUNDS: "1", BENCH_SCALE: "0.02" },
     maxBuffer: 10 * 1024 * 1024,
+    timeout: 170_000, // killed before the test's own limit, not left running
   });
   for (const level of [1, 10, 100]) {
     for (const system of ["raw", "raw, Nameko wire", "enoki", "enoki, RPC_PERSISTENT: false"]) {

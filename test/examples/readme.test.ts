@@ -249,7 +249,10 @@ test("the quick start: npm run demo, then the curl sessions, as the README write
   // One shell, as a user pastes the blocks into one terminal: the second uses $SECOND.
   const marker = "--- next block ---";
   const script = [session.script.code, `echo "${marker}"`, mistakes.script.code, 'echo "$FIRST $SECOND"'];
-  const { stdout } = await promisify(execFile)("sh", ["-c", atPort(script.join("\n"))], { cwd: repoRoot });
+  const { stdout } = await promisify(execFile)("sh", ["-c", atPort(script.join("\n"))], {
+    cwd: repoRoot,
+    timeout: 30_000, // killed, not left running, if a request hangs
+  });
   const [sessionOut = "", rest = ""] = stdout.split(`${marker}\n`);
   const lines = rest.trimEnd().split("\n");
   const [first, second] = (lines.pop() ?? "").split(" ");

@@ -117,6 +117,7 @@ describe("route conflicts", () => {
       assert.equal(b.state, "killed");
       assert.equal(a.state, "running");
     } finally {
+      await b.kill(); // a no-op once its start failed, as it must
       await a.stop();
     }
   });
@@ -153,12 +154,16 @@ describe("route conflicts", () => {
       b() {}
     }
     const c = container(Clash);
-    await assert.rejects(
-      c.start(),
-      isConfigError(
-        /GET \/x\/<uuid:id> of clash\.b is already served by clash\.a \(\/x\/<int:id>\): two variables with patterns/,
-      ),
-    );
+    try {
+      await assert.rejects(
+        c.start(),
+        isConfigError(
+          /GET \/x\/<uuid:id> of clash\.b is already served by clash\.a \(\/x\/<int:id>\): two variables with patterns/,
+        ),
+      );
+    } finally {
+      await c.kill(); // a no-op once its start failed, as it must
+    }
   });
 
   test("an address in use fails start, naming the config key", async () => {
@@ -172,10 +177,14 @@ describe("route conflicts", () => {
     try {
       const port = (a.entrypoints[0] as HttpEntrypoint).server.address?.port;
       const b = container(First, { WEB_SERVER_ADDRESS: `127.0.0.1:${port}` });
-      await assert.rejects(
-        b.start(),
-        isConfigError(/Cannot listen for HTTP on 127\.0\.0\.1:\d+ \(WEB_SERVER_ADDRESS\)/),
-      );
+      try {
+        await assert.rejects(
+          b.start(),
+          isConfigError(/Cannot listen for HTTP on 127\.0\.0\.1:\d+ \(WEB_SERVER_ADDRESS\)/),
+        );
+      } finally {
+        await b.kill(); // a no-op once its start failed, as it must
+      }
     } finally {
       await a.stop();
     }

@@ -56,7 +56,7 @@ async function fetchStatus(url: string): Promise<number | string> {
 
 test("graceful stop finishes requests in flight, refuses new ones, then closes", async () => {
   const name = "slow";
-  const runner = await start(makeSlow(name));
+  await using runner = await start(makeSlow(name));
   const base = httpBase(runner, name);
   const inFlight = fetch(`${base}/slow/1000`).then(async (r) => [r.status, await r.text()]);
   await sleep(200);
@@ -71,26 +71,29 @@ test("graceful stop finishes requests in flight, refuses new ones, then closes",
 
 test("idle keep-alive connections do not hold up a stop", async () => {
   const name = "idle";
-  const runner = await start(makeSlow(name));
+  await using runner = await start(makeSlow(name));
   const { port } = new URL(httpBase(runner, name));
   const agent = new (await import("node:http")).Agent({ keepAlive: true });
-  await new Promise<void>((resolve, reject) => {
-    request({ port, host: "127.0.0.1", path: "/slow/1", agent }, (res) => {
-      res.resume();
-      res.on("end", resolve);
-    })
-      .on("error", reject)
-      .end();
-  });
-  const began = Date.now();
-  await runner.stop();
-  agent.destroy();
-  assert.ok(Date.now() - began < 3000, `stop took ${Date.now() - began} ms`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      request({ port, host: "127.0.0.1", path: "/slow/1", agent }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      })
+        .on("error", reject)
+        .end();
+    });
+    const began = Date.now();
+    await runner.stop();
+    assert.ok(Date.now() - began < 3000, `stop took ${Date.now() - began} ms`);
+  } finally {
+    agent.destroy();
+  }
 });
 
 test("kill answers 503 to requests in flight at once", async () => {
   const name = "killed";
-  const runner = await start(makeSlow(name));
+  await using runner = await start(makeSlow(name));
   const base = httpBase(runner, name);
   const began = Date.now();
   const inFlight = fetch(`${base}/slow/5000`).then(async (r) => [
