@@ -3,7 +3,7 @@
  * at what the sender has (not) done while its message is in flight: a service's RPC reply held
  * between the worker's end and the broker's confirm, for example.
  */
-import type { OutgoingMessage, Transport } from "../../src/index.js";
+import type { OutgoingMessage, Transport } from "../../src/transport/transport.js";
 
 /** One publish the transport is holding. */
 export interface HeldPublish {

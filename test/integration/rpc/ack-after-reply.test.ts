@@ -5,14 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  createTransport,
-  type OutgoingMessage,
-  rpc,
-  ServiceRunner,
-  service,
-  silentLogger,
-} from "../../../src/index.js";
+import { rpc, ServiceRunner, service, silentLogger } from "../../../src/index.js";
+import { createTransport } from "../../../src/runtime/create-transport.js";
+import type { OutgoingMessage } from "../../../src/transport/transport.js";
 import { brokerUri, rabbitmqctlAsync, uniqueName, vhostOf } from "../../support/broker.js";
 import { holdingTransport } from "../../support/holding-transport.js";
 import { testResources } from "../../support/resources.js";

@@ -12,12 +12,12 @@ import {
   consume,
   eventHandler,
   MemoryBroker,
-  MemoryTransport,
   runServices,
   type ServiceClass,
   service,
   silentLogger,
 } from "../../../src/index.js";
+import { MemoryTransport } from "../../../src/transport/memory/memory-transport.js";
 
 const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString("hex")}`;
 

@@ -7,16 +7,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import {
-  connect,
-  MemoryBroker,
-  MemoryTransport,
-  type OutgoingMessage,
-  rpc,
-  ServiceRunner,
-  service,
-  silentLogger,
-} from "../../../src/index.js";
+import { connect, MemoryBroker, rpc, ServiceRunner, service, silentLogger } from "../../../src/index.js";
+import { MemoryTransport } from "../../../src/transport/memory/memory-transport.js";
+import type { OutgoingMessage } from "../../../src/transport/transport.js";
 import { holdingTransport } from "../../support/holding-transport.js";
 
 /** A service's replies are the messages it publishes without a reply_to (requests have one). */
