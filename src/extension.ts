@@ -41,4 +41,5 @@ export type {
   Transport,
   TransportStatus,
 } from "./transport/transport.js";
+export { EnokiError } from "./util/enoki-error.js";
 export type { Logger } from "./util/logger.js";

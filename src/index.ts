@@ -67,7 +67,7 @@ export { type TimerOptions, timer } from "./timer/timer.js";
 export { maskUri, type TlsOptions } from "./transport/broker-uri.js";
 export { ConnectionLost, UndeliverableMessage } from "./transport/errors.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
-export { ConfigurationError } from "./util/enoki-error.js";
+export { ConfigurationError, EnokiError } from "./util/enoki-error.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./util/logger.js";
 export {
   BadRequest,

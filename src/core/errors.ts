@@ -3,10 +3,12 @@
  * live in `wire/remote-errors.ts`; `ConfigurationError` is in `util/enoki-error.ts`, as every
  * layer raises it.
  */
+import { EnokiError } from "../util/enoki-error.js";
 import { formatSeconds } from "../util/format-seconds.js";
 
 /** The container is being killed; the work was abandoned and its message requeued. */
-export class ContainerBeingKilled extends Error {
+export class ContainerBeingKilled extends EnokiError {
+  readonly code = "ENOKI_CONTAINER_KILLED";
   constructor(message = "Container is being killed") {
     super(message);
     this.name = "ContainerBeingKilled";
@@ -14,7 +16,8 @@ export class ContainerBeingKilled extends Error {
 }
 
 /** An extension did not finish a lifecycle phase in time. */
-export class ExtensionTimeoutError extends Error {
+export class ExtensionTimeoutError extends EnokiError {
+  readonly code = "ENOKI_EXTENSION_TIMEOUT";
   readonly extension: string;
   readonly phase: string;
   constructor(extension: string, phase: string, timeoutMs: number) {
@@ -26,7 +29,8 @@ export class ExtensionTimeoutError extends Error {
 }
 
 /** A dependency was used on an instance the container did not create. */
-export class DependencyNotInjected extends Error {
+export class DependencyNotInjected extends EnokiError {
+  readonly code = "ENOKI_DEPENDENCY_NOT_INJECTED";
   constructor(what: string) {
     super(
       `${what} is only a declaration here: dependencies are injected into workers created by a ` +

@@ -14,7 +14,8 @@ import type { HttpRequest } from "./request.js";
 import type { HttpResponse } from "./response.js";
 import { errorResponse, responseFromError, responseFromResult } from "./response.js";
 import { type CompiledRule, parseRule, type RouteParams } from "./rule.js";
-import { type HttpServer, httpServerFor, type Reply } from "./server.js";
+import type { HttpServer, Reply } from "./server.js";
+import { httpServerFor } from "./server-use.js";
 
 /** Options of `@http`. */
 export interface HttpOptions {

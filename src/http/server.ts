@@ -15,14 +15,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import Router from "find-my-way";
-import type { Extension } from "../core/extension.js";
-import type { ExtensionHost } from "../core/extension-host.js";
 import { formatListenAddress, type ListenAddress } from "../core/listen-address.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import type { Logger } from "../util/logger.js";
 import { settleWithin } from "../util/within.js";
+import { clientErrorAnswer, rawResponse } from "./client-errors.js";
 import { HttpError } from "./http-error.js";
-import { type HttpSettings, httpSettings } from "./http-settings.js";
+import type { HttpSettings } from "./http-settings.js";
+import { declaredLength, hasBody, readBody } from "./read-body.js";
 import { HttpRequest } from "./request.js";
 import { errorResponse, type ResponseData, writeResponse } from "./response.js";
 import type { CompiledRule, RouteParams } from "./rule.js";
@@ -338,54 +338,6 @@ export class HttpServer {
   }
 }
 
-/** The per-container handle on the shared server: opens it on start, releases it on stop. */
-class HttpServerUse implements Extension {
-  readonly name: string;
-  readonly #server: HttpServer;
-  #state: "idle" | "opening" | "open" | "released" = "idle";
-
-  constructor(server: HttpServer, where: string) {
-    this.name = `http server ${where}`;
-    this.#server = server;
-  }
-
-  async start(): Promise<void> {
-    this.#state = "opening";
-    await this.#server.open();
-    // Stopped or killed while the server was starting to listen: give it back now.
-    const state: string = this.#state;
-    if (state === "released") await this.#server.close(false);
-    else this.#state = "open";
-  }
-
-  async stop(): Promise<void> {
-    await this.#release(true);
-  }
-
-  async kill(): Promise<void> {
-    await this.#release(false);
-  }
-
-  async #release(graceful: boolean): Promise<void> {
-    const state = this.#state;
-    this.#state = "released";
-    if (state === "open") await this.#server.close(graceful);
-  }
-}
-
-/**
- * The HTTP server for a container's `WEB_SERVER_ADDRESS`: one per runner and address, shared by
- * all its containers, each of which keeps it open while it runs.
- */
-export function httpServerFor(container: ExtensionHost): HttpServer {
-  const settings = httpSettings(container.config);
-  const where = formatListenAddress(settings.address);
-  const key = `http-server:${where}`;
-  const server = container.runnerShared(key, () => new HttpServer(settings, container.logger));
-  container.shared(key, () => new HttpServerUse(server, where));
-  return server;
-}
-
 // --- helpers ----------------------------------------------------------------------------------------
 
 function conflict(method: string, route: HttpRoute, other: HttpRoute): ConfigurationError {
@@ -437,70 +389,4 @@ function noRouteResponse(match: Exclude<Match, { kind: "found" }>, query: string
     case "not-found":
       return errorResponse(404, "The requested URL was not found on the server");
   }
-}
-
-function declaredLength(req: IncomingMessage): number {
-  const value = req.headers["content-length"];
-  return value === undefined ? 0 : Number(value);
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  return declaredLength(req) > 0 || req.headers["transfer-encoding"] !== undefined;
-}
-
-/** Reads the whole body; rejects with an `HttpError` 413 past `limit`, or when the client leaves. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new HttpError(413));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new Error("The client closed the connection before sending the whole body"));
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
-}
-
-function clientErrorAnswer(code: string | undefined): [number, string] | undefined {
-  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return [408, "The request was not received in time"];
-  if (code === "HPE_HEADER_OVERFLOW") return [431, "The request headers are too large"];
-  if (code?.startsWith("HPE_")) return [400, "The request is not valid HTTP"];
-  return undefined;
-}
-
-function rawResponse(status: number, message: string): string {
-  const data = errorResponse(status, message);
-  const reason = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" }[
-    status as 400 | 408 | 431
-  ];
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${data.body.length}\r\nConnection: close\r\n\r\n${data.body.toString()}`
-  );
 }

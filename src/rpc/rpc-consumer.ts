@@ -99,9 +99,11 @@ export class RpcConsumer implements Extension {
       const request = decodeRequest(delivery, this.#maxBodyBytes);
       args = bindArguments(entrypoint.signature, request.args, request.kwargs);
     } catch (err) {
+      // Name the error the caller gets, as well as the reason: "nope" alone says nothing.
+      const { name, message } = err as Error;
       this.#logger.warn(
-        { routingKey: delivery.routingKey, reason: (err as Error).message },
-        "bad RPC request",
+        { routingKey: delivery.routingKey, error: name, reason: message },
+        `refused an RPC request with ${name}: ${message}`,
       );
       void this.#reply(delivery, serializer, { ok: false, error: err });
       return;

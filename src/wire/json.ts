@@ -1,6 +1,7 @@
 /**
  * The JSON body codec, compatible with kombu's `json` serializer in both directions.
  */
+import { EnokiError } from "../util/enoki-error.js";
 import { describeValue } from "./python-text.js";
 import { UnserializableValueError } from "./remote-errors.js";
 
@@ -17,7 +18,8 @@ export interface Serializer {
 }
 
 /** A message body could not be decoded. */
-export class BodyDecodeError extends Error {
+export class BodyDecodeError extends EnokiError {
+  readonly code = "ENOKI_BODY_DECODE";
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "BodyDecodeError";

@@ -97,6 +97,14 @@ test("a body that is not {args, kwargs}: MalformedRequest replies", async () => 
   }
 });
 
+test("a refused request is logged with the error it was answered with, not the reason alone", async () => {
+  const reply = await rawRequest('{"args": [], "kwargs": {}}', JSON_PROPS, "nope");
+  assert.equal(reply.error?.exc_type, "MethodNotFound");
+  const line = await logs.waitFor((l) => String(l.msg).includes("MethodNotFound"));
+  assert.equal(line.msg, "refused an RPC request with MethodNotFound: nope");
+  assert.equal(line.error, "MethodNotFound");
+});
+
 test("no reply_to: rejected without requeue, with a log line naming the queue and the reason", async () => {
   await using raw = await rawChannel(brokerUri());
   raw.ch.publish("nameko-rpc", `${name}.echo`, Buffer.from('{"args": [1], "kwargs": {}}'), JSON_PROPS);
