@@ -15,6 +15,7 @@ export type {
   EntrypointKind,
   Extension,
   Phase,
+  ResultHandler,
   WorkerOutcome,
   WorkerRun,
 } from "./core/extension.js";
@@ -27,7 +28,7 @@ export {
 export { type AnyMethodContext, addEntrypoint, type EntrypointSpec } from "./core/service.js";
 export { bindArguments, type Parameter, type Signature } from "./core/signature.js";
 export { type ContextData, WorkerContext } from "./core/worker-context.js";
-export type { FinishedWorker, ResultHandler, WorkerDoneListener } from "./core/worker-runner.js";
+export type { FinishedWorker, WorkerDoneListener } from "./core/worker-runner.js";
 export { MessageEntrypoint, type MessageTopology } from "./messaging/message-entrypoint.js";
 export type {
   BindingSpec,

@@ -9,8 +9,10 @@ import { brokerKind } from "../transport/broker-uri.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { LOG_LEVELS } from "../util/logger.js";
 import { serializerByName, serializerNames } from "../wire/json.js";
-import type { Config } from "./config.js";
 import { isListenAddress, LISTEN_ADDRESS_FORMAT } from "./listen-address.js";
+
+/** A config as the table reads it (`Config` is one). */
+export type ConfigValues = Readonly<Record<string, unknown>>;
 
 /** Returns why a value is wrong (`must be ..., got ...`), or `undefined` when it is fine. */
 export type ConfigCheck = (value: unknown) => string | undefined;
@@ -294,7 +296,7 @@ export function valueAt(config: unknown, path: readonly string[]): unknown {
  * what `max_workers:` or an unset `${VAR}` gives).
  * @throws ConfigurationError `Config key <name> must be ..., got ...`
  */
-export function configValue(config: Config, name: ConfigKeyName): unknown {
+export function configValue(config: ConfigValues, name: ConfigKeyName): unknown {
   const key: ConfigKey = CONFIG_KEYS[name];
   const value = valueAt(config, keyPath(name)) ?? key.default;
   if (value === undefined) return undefined;
@@ -309,7 +311,7 @@ export function configValue(config: Config, name: ConfigKeyName): unknown {
  * `ConfigurationError` when no reporter is given.
  */
 export function checkConfig(
-  config: Config,
+  config: ConfigValues,
   report: (name: string, path: readonly string[], reason: string) => never = (name, _path, reason) => {
     throw new ConfigurationError(`Config key ${name} ${reason}`);
   },

@@ -10,14 +10,14 @@ import { within } from "../util/within.js";
 import { type Config, type ContainerSettings, containerSettings } from "./config.js";
 import { findDeclarations } from "./dependency.js";
 import { ContainerBeingKilled } from "./errors.js";
-import type { DependencyProvider, Entrypoint, Extension, WorkerRun } from "./extension.js";
+import type { DependencyProvider, Entrypoint, Extension, ResultHandler, WorkerRun } from "./extension.js";
 import type { ExtensionHost } from "./extension-host.js";
 import { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts, runPhase } from "./lifecycle.js";
 import { OutgoingHeaders } from "./outgoing-headers.js";
 import { entrypointSpecs, type ServiceClass, serviceNameOf } from "./service.js";
 import type { ContextData } from "./worker-context.js";
 import { WorkerPool } from "./worker-pool.js";
-import { type ResultHandler, type WorkerDoneListener, WorkerRunner } from "./worker-runner.js";
+import { type WorkerDoneListener, WorkerRunner } from "./worker-runner.js";
 
 /** Options for a {@link ServiceContainer}. */
 export interface ContainerOptions {

@@ -6,10 +6,9 @@
 import type { Transport } from "../transport/transport.js";
 import type { Logger } from "../util/logger.js";
 import type { Config, ContainerSettings } from "./config.js";
-import type { Entrypoint, Extension, WorkerRun } from "./extension.js";
+import type { Entrypoint, Extension, ResultHandler, WorkerRun } from "./extension.js";
 import type { OutgoingHeaders } from "./outgoing-headers.js";
 import type { ContextData } from "./worker-context.js";
-import type { ResultHandler } from "./worker-runner.js";
 
 /** The container, as its extensions use it. */
 export interface ExtensionHost {

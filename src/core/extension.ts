@@ -37,6 +37,9 @@ export interface Entrypoint extends Extension {
 /** How a worker ended, as seen by dependency providers. */
 export type WorkerOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
+/** Called with a worker's outcome before dependency hooks run (an RPC reply, an ack). */
+export type ResultHandler = (ctx: WorkerContext, outcome: WorkerOutcome) => void | Promise<void>;
+
 /**
  * What became of a request for a worker (`spawnWorker`), which tells the entrypoint how to
  * settle its message:

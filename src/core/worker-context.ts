@@ -5,7 +5,6 @@
 import { randomUUID } from "node:crypto";
 import { CALL_ID_STACK_KEY, contextHeaders } from "../wire/context-headers.js";
 import { callId } from "../wire/names.js";
-import type { EntrypointKind } from "./extension.js";
 import { OutgoingHeaders, type OutgoingMessage } from "./outgoing-headers.js";
 
 /** Context data as it travels: header names without the `nameko.` prefix. */
@@ -16,7 +15,7 @@ export interface WorkerContextInit {
   readonly serviceName: string;
   readonly method: string;
   /** The kind of entrypoint that started the worker (`rpc`, `event_handler`, `http`, ...). */
-  readonly entrypointKind?: EntrypointKind;
+  readonly entrypointKind?: string;
   /** Incoming context data, `call_id_stack` included if the message carried one. */
   readonly data: ContextData;
   /** How many parent call ids to keep (Nameko's `parent_calls_tracked`). */
@@ -34,7 +33,7 @@ export class WorkerContext {
   /** The entrypoint method. */
   readonly method: string;
   /** The kind of entrypoint that started this worker (`rpc`, `event_handler`, `http`, ...). */
-  readonly entrypointKind: EntrypointKind;
+  readonly entrypointKind: string;
   /** When the worker started, in `performance.now()` milliseconds (for durations). */
   readonly startedAt: number;
   /** `<service>.<method>.<uuid>`. */

@@ -5,13 +5,10 @@
  * {@link WorkerRun} back and settle their message by its status.
  */
 import type { Logger } from "../util/logger.js";
-import type { DependencyProvider, Entrypoint, WorkerOutcome, WorkerRun } from "./extension.js";
+import type { DependencyProvider, Entrypoint, ResultHandler, WorkerOutcome, WorkerRun } from "./extension.js";
 import type { OutgoingHeaders } from "./outgoing-headers.js";
 import type { ServiceClass } from "./service.js";
 import { type ContextData, WorkerContext } from "./worker-context.js";
-
-/** Called with a worker's outcome before dependency hooks run (an RPC reply, an ack). */
-export type ResultHandler = (ctx: WorkerContext, outcome: WorkerOutcome) => void | Promise<void>;
 
 /** A worker that has finished: its result handled and its teardown hooks run. */
 export interface FinishedWorker {

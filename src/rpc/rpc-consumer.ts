@@ -7,9 +7,9 @@
  * so a crash in between means the request runs again (at-least-once), never that it is lost.
  */
 
-import type { Extension, WorkerOutcome } from "../core/extension.js";
+import type { Entrypoint, Extension, WorkerOutcome } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
-import { bindArguments } from "../core/signature.js";
+import { bindArguments, type Signature } from "../core/signature.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
 import type { Logger } from "../util/logger.js";
 import { contextFromHeaders } from "../wire/context-headers.js";
@@ -24,14 +24,18 @@ import {
   replySerializer,
 } from "../wire/rpc-envelope.js";
 import { toWireError, type WireError } from "../wire/wire-error.js";
-import type { RpcEntrypoint } from "./rpc.js";
+
+/** What the consumer needs of an `@rpc` entrypoint: its method and the signature to bind. */
+export interface RpcMethod extends Entrypoint {
+  readonly signature: Signature;
+}
 
 /** Consumes a service's RPC queue and answers every request. */
 export class RpcConsumer implements Extension {
   readonly name: string;
   readonly #container: ExtensionHost;
   readonly #logger: Logger;
-  readonly #entrypoints = new Map<string, RpcEntrypoint>();
+  readonly #entrypoints = new Map<string, RpcMethod>();
   readonly #serializer: Serializer;
   readonly #maxBodyBytes: number;
   #consumer: Consumer | undefined;
@@ -45,12 +49,12 @@ export class RpcConsumer implements Extension {
     this.#maxBodyBytes = container.settings.maxMessageBytes;
   }
 
-  register(entrypoint: RpcEntrypoint): void {
+  register(entrypoint: RpcMethod): void {
     this.#entrypoints.set(entrypoint.method, entrypoint);
   }
 
   /** Removes an entrypoint; the last one to go cancels consuming, so no new request arrives. */
-  async unregister(entrypoint: RpcEntrypoint): Promise<void> {
+  async unregister(entrypoint: RpcMethod): Promise<void> {
     this.#entrypoints.delete(entrypoint.method);
     if (this.#entrypoints.size > 0) return;
     this.#stopping = true;
@@ -93,7 +97,7 @@ export class RpcConsumer implements Extension {
     }
     const serializer = replySerializer(delivery, this.#serializer);
     let args: unknown[];
-    let entrypoint: RpcEntrypoint;
+    let entrypoint: RpcMethod;
     try {
       entrypoint = this.#entrypointFor(delivery.routingKey);
       const request = decodeRequest(delivery, this.#maxBodyBytes);
@@ -117,7 +121,7 @@ export class RpcConsumer implements Extension {
       });
   }
 
-  #entrypointFor(routingKey: string): RpcEntrypoint {
+  #entrypointFor(routingKey: string): RpcMethod {
     const method = routingKey.slice(routingKey.indexOf(".") + 1);
     const entrypoint = this.#entrypoints.get(method);
     if (entrypoint === undefined) throw new MethodNotFound(method);
