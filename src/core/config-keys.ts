@@ -221,6 +221,12 @@ export const CONFIG_KEYS = {
     doc: "Where `/health/live` and `/health/ready` are served, `[host:]port`; off when absent or empty.",
     origin: "enoki",
   },
+  METRICS: {
+    default: true,
+    check: boolean,
+    doc: "Serve Prometheus metrics at `/metrics` on the health server (where `HEALTH_ADDRESS` is set).",
+    origin: "enoki",
+  },
   HTTP_MAX_BODY_BYTES: {
     default: 1024 * 1024,
     check: nonNegativeInteger,

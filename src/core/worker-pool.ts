@@ -17,6 +17,11 @@ export class WorkerPool {
     return this.#active;
   }
 
+  /** Work waiting for a slot (messages delivered, prefetched, not yet running). */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
   /** Takes a slot if one is free, without waiting. */
   tryAcquire(): boolean {
     if (this.#active >= this.size) return false;

@@ -4,6 +4,7 @@
  * listeners told when it is done. Entrypoints never repeat any of it: they get a
  * {@link WorkerRun} back and settle their message by its status.
  */
+import { diagnostics, type WorkerFinished } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import type { DependencyProvider, Entrypoint, ResultHandler, WorkerOutcome, WorkerRun } from "./extension.js";
 import type { OutgoingHeaders } from "./outgoing-headers.js";
@@ -89,6 +90,7 @@ export class WorkerRunner {
       outgoingHeaders: this.#init.outgoingHeaders,
     });
     const outcome = await this.#call(entrypoint, ctx, args);
+    if (diagnostics.workerFinished.hasSubscribers) this.#report(entrypoint, ctx, outcome);
     const killed = this.#init.killed.aborted;
     if (!killed) await this.#handle(ctx, outcome, handleResult);
     await this.#afterHooks(ctx, outcome);
@@ -106,6 +108,17 @@ export class WorkerRunner {
       this.#logWorkerError(entrypoint, ctx, error);
       return { ok: false, error };
     }
+  }
+
+  #report(entrypoint: Entrypoint, ctx: WorkerContext, outcome: WorkerOutcome): void {
+    const finished: WorkerFinished = {
+      service: this.#init.serviceName,
+      method: entrypoint.method,
+      kind: entrypoint.kind,
+      durationMs: performance.now() - ctx.startedAt,
+      outcome: outcome.ok ? "ok" : isExpected(entrypoint, outcome.error) ? "expected_error" : "error",
+    };
+    diagnostics.workerFinished.publish(finished);
   }
 
   #createWorker(ctx: WorkerContext): object {
@@ -148,12 +161,16 @@ export class WorkerRunner {
   }
 
   #logWorkerError(entrypoint: Entrypoint, ctx: WorkerContext, error: unknown): void {
-    const expected = entrypoint.expected.some((cls) => error instanceof cls);
+    const expected = isExpected(entrypoint, error);
     const where = { callId: ctx.callId, entrypoint: entrypoint.name };
     // An expected error is the caller's doing (a bad id, a missing field): its stack says nothing.
     if (expected) this.#init.logger.warn({ ...where, err: briefly(error) }, "expected error in worker");
     else this.#init.logger.error({ ...where, err: error }, "error in worker");
   }
+}
+
+function isExpected(entrypoint: Entrypoint, error: unknown): boolean {
+  return entrypoint.expected.some((cls) => error instanceof cls);
 }
 
 /** An error's type and message, without its stack (the type as pino names it: the class name). */

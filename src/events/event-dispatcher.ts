@@ -64,6 +64,7 @@ export class EventDispatcherProvider implements DependencyProvider<Dispatch> {
       onUnroutable: options.unroutable ?? "warn",
       declareExchanges: settings.declareEventExchanges,
       autoDeleteExchanges: settings.autoDeleteEventExchanges,
+      owner: container.serviceName,
     });
   }
 

@@ -7,6 +7,7 @@
 
 import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
+import { diagnostics, type EventDispatched } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import type { Serializer } from "../wire/json.js";
 import { eventExchange, PERSISTENT } from "../wire/names.js";
@@ -22,6 +23,8 @@ export interface EventPublisherOptions {
   readonly declareExchanges?: boolean;
   /** Config `AUTO_DELETE_EVENT_EXCHANGES`. Default false. */
   readonly autoDeleteExchanges?: boolean;
+  /** The service dispatching (none for a standalone dispatcher), for reports. */
+  readonly owner?: string | undefined;
 }
 
 /** Publishes events of any source service, declaring each event exchange once. */
@@ -32,6 +35,7 @@ export class EventPublisher {
   readonly #onUnroutable: UnroutableEventPolicy;
   readonly #declareExchanges: boolean;
   readonly #autoDeleteExchanges: boolean;
+  readonly #owner: string | undefined;
   readonly #declared = new Map<string, Promise<void>>();
 
   constructor(
@@ -46,6 +50,7 @@ export class EventPublisher {
     this.#onUnroutable = options.onUnroutable ?? "warn";
     this.#declareExchanges = options.declareExchanges ?? true;
     this.#autoDeleteExchanges = options.autoDeleteExchanges ?? false;
+    this.#owner = options.owner;
   }
 
   /**
@@ -88,12 +93,20 @@ export class EventPublisher {
           headers: { ...headers },
         },
       });
+      this.#report(source, eventType, true);
     } catch (err) {
+      if (err instanceof UndeliverableMessage) this.#report(source, eventType, false);
       if (!(err instanceof UndeliverableMessage) || this.#onUnroutable === "throw") throw err;
       this.#logger.warn(
         { exchange, eventType },
         `event ${source}.${eventType} was not delivered: no queue is bound for it`,
       );
     }
+  }
+
+  #report(source: string, eventType: string, routed: boolean): void {
+    if (!diagnostics.eventDispatched.hasSubscribers) return;
+    const dispatched: EventDispatched = { caller: this.#owner, source, eventType, routed };
+    diagnostics.eventDispatched.publish(dispatched);
   }
 }

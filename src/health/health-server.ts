@@ -40,12 +40,14 @@ export class HealthServer {
   readonly #configured: ListenAddress;
   readonly #state: () => HealthState;
   readonly #logger: Logger;
+  readonly #metrics: MetricsScrape | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(address: ListenAddress, state: () => HealthState, logger: Logger) {
+  constructor(address: ListenAddress, state: () => HealthState, logger: Logger, metrics?: MetricsScrape) {
     this.#configured = address;
     this.#state = state;
     this.#logger = logger;
+    this.#metrics = metrics;
     // Probes send tiny requests: anything slow or large is not a probe.
     this.#server = createServer({
       maxHeaderSize: 8 * 1024,
@@ -101,11 +103,14 @@ export class HealthServer {
     if (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined) {
       res.setHeader("connection", "close");
     }
-    if (path !== "/health/live" && path !== "/health/ready") {
+    const metrics = path === "/metrics" ? this.#metrics : undefined;
+    if (path !== "/health/live" && path !== "/health/ready" && metrics === undefined) {
       send(res, 404, { error: "NotFound", message: "Health checks are at /health/live and /health/ready" });
     } else if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       send(res, 405, { error: "MethodNotAllowed", message: "Use GET" });
+    } else if (metrics !== undefined) {
+      void this.#scrape(res, metrics);
     } else if (path === "/health/live") {
       send(res, 200, { status: "live" });
     } else {
@@ -114,7 +119,26 @@ export class HealthServer {
       send(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", ...state });
     }
   }
+
+  async #scrape(res: ServerResponse, metrics: MetricsScrape): Promise<void> {
+    try {
+      const { contentType, body } = await metrics();
+      const bytes = Buffer.from(body);
+      res.writeHead(200, {
+        "content-type": contentType,
+        "content-length": bytes.length,
+        "cache-control": "no-store",
+      });
+      res.end(bytes);
+    } catch (err) {
+      this.#logger.error({ err }, "could not collect the metrics");
+      send(res, 500, { error: "InternalServerError", message: "The metrics could not be collected" });
+    }
+  }
 }
+
+/** What `/metrics` answers: the text of a scrape and its content type. */
+export type MetricsScrape = () => Promise<{ contentType: string; body: string }>;
 
 function send(res: ServerResponse, status: number, body: object): void {
   const bytes = Buffer.from(JSON.stringify(body));
@@ -135,10 +159,11 @@ export async function startHealthServer(
   config: Config,
   state: () => HealthState,
   logger: Logger,
+  metrics?: MetricsScrape,
 ): Promise<HealthServer | undefined> {
   const value = config[HEALTH_ADDRESS_KEY];
   if (value === undefined || value === null || value === "") return undefined;
-  const server = new HealthServer(parseListenAddress(value, HEALTH_ADDRESS_KEY), state, logger);
+  const server = new HealthServer(parseListenAddress(value, HEALTH_ADDRESS_KEY), state, logger, metrics);
   await server.listen();
   return server;
 }

@@ -13,6 +13,7 @@
 import type { Entrypoint, EntrypointKind, WorkerOutcome } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
 import type { BindingSpec, Consumer, Delivery, QueueSpec } from "../transport/transport.js";
+import { diagnostics, type Redelivery } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import { contextFromHeaders } from "../wire/context-headers.js";
 import { decodeBody } from "../wire/decode-body.js";
@@ -100,6 +101,10 @@ export abstract class MessageEntrypoint implements Entrypoint {
   }
 
   #onMessage(delivery: Delivery): void {
+    if (delivery.redelivered && diagnostics.redelivery.hasSubscribers) {
+      const redelivery: Redelivery = { service: this.container.serviceName, kind: this.kind };
+      diagnostics.redelivery.publish(redelivery);
+    }
     let body: unknown;
     try {
       body = decodeBody(delivery, this.#maxBodyBytes);

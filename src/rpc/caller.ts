@@ -5,10 +5,12 @@
 import { randomUUID } from "node:crypto";
 import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
+import { diagnostics, type RpcCallFinished } from "../util/diagnostics.js";
 import type { Serializer } from "../wire/json.js";
 import { PERSISTENT, rpcRoutingKey, TRANSIENT } from "../wire/names.js";
 import { UnknownService } from "../wire/remote-errors.js";
 import { encodeRequest } from "../wire/rpc-envelope.js";
+import { RpcTimeout } from "./errors.js";
 import type { ReplyListener } from "./reply-listener.js";
 
 /** One request. */
@@ -30,15 +32,21 @@ export class RpcCaller {
   readonly #exchange: string;
   readonly #serializer: Serializer;
   readonly #deliveryMode: number;
+  readonly #owner: string | undefined;
 
-  /** @param persistent - send requests persistent, as Nameko does (config `RPC_PERSISTENT`). */
+  /**
+   * @param persistent - send requests persistent, as Nameko does (config `RPC_PERSISTENT`).
+   * @param owner - the service making the calls (none for a standalone client), for reports.
+   */
   constructor(
     transport: Transport,
     listener: ReplyListener,
     exchange: string,
     serializer: Serializer,
     persistent = true,
+    owner?: string,
   ) {
+    this.#owner = owner;
     this.#transport = transport;
     this.#listener = listener;
     this.#exchange = exchange;
@@ -75,6 +83,25 @@ export class RpcCaller {
           err instanceof UndeliverableMessage ? new UnknownService(request.service) : err,
         );
       });
-    return reply;
+    if (!diagnostics.rpcCallFinished.hasSubscribers) return reply;
+    return this.#reported(request, reply);
+  }
+
+  async #reported(request: RpcRequest, reply: Promise<unknown>): Promise<unknown> {
+    const started = performance.now();
+    let outcome: RpcCallFinished["outcome"] = "error";
+    try {
+      const result = await reply;
+      outcome = "ok";
+      return result;
+    } catch (err) {
+      if (err instanceof RpcTimeout) outcome = "timeout";
+      throw err;
+    } finally {
+      const { service, method } = request;
+      const durationMs = performance.now() - started;
+      const finished: RpcCallFinished = { caller: this.#owner, service, method, durationMs, outcome };
+      diagnostics.rpcCallFinished.publish(finished);
+    }
   }
 }

@@ -11,6 +11,7 @@ import type { Entrypoint, Extension, WorkerOutcome } from "../core/extension.js"
 import type { ExtensionHost } from "../core/extension-host.js";
 import { bindArguments, type Signature } from "../core/signature.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
+import { diagnostics, type Redelivery } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import { contextFromHeaders } from "../wire/context-headers.js";
 import type { Serializer } from "../wire/json.js";
@@ -83,6 +84,10 @@ export class RpcConsumer implements Extension {
   }
 
   #onRequest(delivery: Delivery): void {
+    if (delivery.redelivered && diagnostics.redelivery.hasSubscribers) {
+      const redelivery: Redelivery = { service: this.#container.serviceName, kind: "rpc" };
+      diagnostics.redelivery.publish(redelivery);
+    }
     // Delivered between the stop and the broker's cancel-ok: another instance will answer it.
     if (this.#stopping) {
       delivery.reject(true);

@@ -71,5 +71,5 @@ function sharedCaller(container: ExtensionHost): RpcCaller {
     () => new ReplyListener(transport, serviceName, exchange, logger),
   );
   const serializer = settings.serializer;
-  return new RpcCaller(transport, listener, exchange.name, serializer, settings.rpcPersistent);
+  return new RpcCaller(transport, listener, exchange.name, serializer, settings.rpcPersistent, serviceName);
 }

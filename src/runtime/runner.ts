@@ -4,6 +4,7 @@ import { ServiceContainer } from "../core/container.js";
 import type { PhaseTimeouts } from "../core/lifecycle.js";
 import { type ServiceClass, serviceNameOf } from "../core/service.js";
 import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
+import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 import { ConfigurationError } from "../util/enoki-error.js";
@@ -38,6 +39,7 @@ export class ServiceRunner implements AsyncDisposable {
   readonly #shared = new Map<string, unknown>();
   #transport: Transport | undefined;
   #health: HealthServer | undefined;
+  #metrics: PrometheusMetrics | undefined;
   #stopMonitor: (() => void) | undefined;
   #resolveClosed!: (reason: Error | undefined) => void;
   #started = false;
@@ -114,7 +116,9 @@ export class ServiceRunner implements AsyncDisposable {
             ...(this.#options.phaseTimeouts ? { phaseTimeouts: this.#options.phaseTimeouts } : {}),
           }),
       );
-      this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger);
+      this.#metrics = this.#createMetrics(transport);
+      const scrape = this.#metrics === undefined ? undefined : this.#metrics.scrape.bind(this.#metrics);
+      this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger, scrape);
       this.#stopMonitor = this.#monitor();
       await transport.ready();
     } catch (err) {
@@ -145,6 +149,25 @@ export class ServiceRunner implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  // Metrics are served by the health server: where there is none, nothing is counted.
+  #createMetrics(transport: Transport): PrometheusMetrics | undefined {
+    const address = this.config.HEALTH_ADDRESS;
+    if (address === undefined || address === null || address === "") return undefined;
+    if (configValue(this.config, "METRICS") !== true) return undefined;
+    const containers = this.#containers;
+    return new PrometheusMetrics({
+      services: new Set(containers.map((c) => c.serviceName)),
+      pools: () =>
+        containers.map((c) => ({
+          service: c.serviceName,
+          size: c.pool.size,
+          active: c.pool.active,
+          waiting: c.pool.waiting,
+        })),
+      transport,
+    });
   }
 
   #monitor(): (() => void) | undefined {
@@ -182,6 +205,7 @@ export class ServiceRunner implements AsyncDisposable {
 
   async #release(): Promise<void> {
     this.#stopMonitor?.();
+    this.#metrics?.close();
     await this.#health?.close();
     if (this.#options.transport === undefined) await this.#transport?.close();
   }

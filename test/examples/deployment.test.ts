@@ -472,6 +472,21 @@ test("k8s: readiness /health/ready and liveness /health/live on HEALTH_ADDRESS's
   }
 });
 
+test("k8s: every service's pods are scraped for /metrics on HEALTH_ADDRESS's port", async () => {
+  for (const deployment of travelDeployments) {
+    const name = deployment.metadata.name;
+    const container = containerOf(deployment);
+    const healthPort = portOf((await configWith(k8sEnv(container))).HEALTH_ADDRESS);
+    const metadata = deployment.spec.template?.metadata as
+      | { annotations?: Record<string, string> }
+      | undefined;
+    const annotations = metadata?.annotations;
+    assert.equal(annotations?.["prometheus.io/scrape"], "true", name);
+    assert.equal(annotations?.["prometheus.io/path"], "/metrics", name);
+    assert.equal(Number(annotations?.["prometheus.io/port"]), healthPort, `${name}: metrics port`);
+  }
+});
+
 test("k8s: the gateway's Service reaches WEB_SERVER_ADDRESS's port; only the gateway serves HTTP", async () => {
   for (const deployment of travelDeployments) {
     const container = containerOf(deployment);

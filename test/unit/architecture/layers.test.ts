@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
 
 const FOUNDATION = ["util", "transport", "wire", "core"];
-const FEATURES = ["rpc", "events", "messaging", "http", "timer", "redis", "health"];
+const FEATURES = ["rpc", "events", "messaging", "http", "timer", "redis", "health", "metrics"];
 const ADAPTERS = ["amqp", "memory"];
 
 /** Layer → the layers it may import (besides itself). */
@@ -29,6 +29,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   timer: FOUNDATION,
   redis: FOUNDATION,
   health: FOUNDATION,
+  metrics: FOUNDATION,
   events: ["messaging", ...FOUNDATION],
   runtime: [...FEATURES, ...ADAPTERS, ...FOUNDATION],
   standalone: ["runtime", ...FEATURES, ...ADAPTERS, ...FOUNDATION],
@@ -45,6 +46,7 @@ const PACKAGE_HOMES: Readonly<Record<string, readonly string[]>> = {
   ioredis: ["redis"],
   yaml: ["core"],
   tsx: ["cli"],
+  "prom-client": ["metrics"],
 };
 
 /** The layer a file under src/ belongs to: its top folder (transport/memory is an adapter). */

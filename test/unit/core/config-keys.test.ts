@@ -36,6 +36,7 @@ const BAD: Record<string, string> = {
   MAX_MESSAGE_BYTES: "1.5",
   EVENT_LOOP_LAG_WARNING: "-2",
   HEALTH_ADDRESS: "0.0.0.0:99999",
+  METRICS: "sometimes",
   HTTP_MAX_BODY_BYTES: "big",
   HTTP_HEADERS_TIMEOUT: "0",
   HTTP_REQUEST_TIMEOUT: "-1",
