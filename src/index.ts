@@ -19,6 +19,7 @@ export { dependency, type Injected } from "./core/dependency.js";
 export { ContainerBeingKilled, DependencyNotInjected, ExtensionTimeoutError } from "./core/errors.js";
 export type { PhaseTimeouts } from "./core/lifecycle.js";
 export type { ListenAddress } from "./core/listen-address.js";
+export { logger } from "./core/logger-dependency.js";
 export type { ServiceClass } from "./core/service.js";
 export { service } from "./core/service.js";
 export type { ContextData, WorkerContext } from "./core/worker-context.js";

@@ -7,6 +7,7 @@
 import { diagnostics, type WorkerFinished } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import type { DependencyProvider, Entrypoint, ResultHandler, WorkerOutcome, WorkerRun } from "./extension.js";
+import { workerLogFields } from "./logger-dependency.js";
 import type { OutgoingHeaders } from "./outgoing-headers.js";
 import type { ServiceClass } from "./service.js";
 import { type ContextData, WorkerContext } from "./worker-context.js";
@@ -131,7 +132,7 @@ export class WorkerRunner {
     try {
       await handleResult?.(ctx, outcome);
     } catch (err) {
-      this.#init.logger.error({ err, callId: ctx.callId }, "error handling worker result");
+      this.#init.logger.error({ err, ...workerLogFields(ctx) }, "error handling worker result");
     }
   }
 
@@ -146,7 +147,7 @@ export class WorkerRunner {
     try {
       await run();
     } catch (err) {
-      this.#init.logger.error({ err, callId: ctx.callId, dependency: p.name }, `${hook} failed`);
+      this.#init.logger.error({ err, ...workerLogFields(ctx), dependency: p.name }, `${hook} failed`);
     }
   }
 
@@ -162,7 +163,7 @@ export class WorkerRunner {
 
   #logWorkerError(entrypoint: Entrypoint, ctx: WorkerContext, error: unknown): void {
     const expected = isExpected(entrypoint, error);
-    const where = { callId: ctx.callId, entrypoint: entrypoint.name };
+    const where = { ...workerLogFields(ctx), entrypoint: entrypoint.name };
     // An expected error is the caller's doing (a bad id, a missing field): its stack says nothing.
     if (expected) this.#init.logger.warn({ ...where, err: briefly(error) }, "expected error in worker");
     else this.#init.logger.error({ ...where, err: error }, "error in worker");
