@@ -5,7 +5,7 @@ import { constants } from "node:os";
 import { DEFAULTS } from "../core/config.js";
 import { serviceNameOf } from "../core/service.js";
 import { ServiceRunner } from "../runtime/runner.js";
-import { maskUri } from "../transport/broker-uri.js";
+import { brokerKind, maskUri } from "../transport/broker-uri.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import type { Logger } from "../util/logger.js";
 import { CliError } from "./cli-error.js";
@@ -76,6 +76,13 @@ export const runCommand: Command = {
 export function serve(runner: ServiceRunner, names: readonly string[], logger: Logger): Promise<number> {
   const uri = typeof runner.config.AMQP_URI === "string" ? runner.config.AMQP_URI : DEFAULTS.AMQP_URI;
   logger.info({ services: names, broker: maskUri(uri) }, `starting services: ${names.join(", ")}`);
+  if (brokerKind(uri) === "memory") {
+    logger.info(
+      { broker: "memory://" },
+      "broker memory://: Enoki's in-process broker; only the services of this process reach it " +
+        "(not enoki shell nor other processes), and messages go when it ends",
+    );
+  }
   return new Promise<number>((resolve) => {
     let signals = 0;
     let started = false;

@@ -189,7 +189,7 @@ export const CONFIG_KEYS = {
   },
   REDIS_URIS: {
     check: mapping,
-    doc: 'Redis URIs by key, for `redis("<key>")` (nameko-redis\'s key).',
+    doc: 'Redis URIs by key, for `redis("<key>")` (nameko-redis\'s key); `memory://`: the in-process store (`AMQP_URI` `memory://` only).',
     origin: "nameko-redis",
   },
   RPC_TIMEOUT: {
