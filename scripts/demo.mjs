@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // npm run demo: the travel example (examples/travel) in this one process, against the local
-// RabbitMQ and Redis. It checks that both answer and that the port is free, runs the gateway,
-// airports_service and trips_service exactly as `enoki run` does, waits until the gateway answers,
-// prints curl commands to try, and runs until Ctrl+C (once: stop gracefully; twice: kill).
+// RabbitMQ and Redis, or on Enoki's in-process broker and store where those are not running. It
+// checks that the port is free, runs the gateway, airports_service and trips_service exactly as
+// `enoki run` does, waits until the gateway answers, prints curl commands to try, and runs until
+// Ctrl+C (once: stop gracefully; twice: kill).
 //
 //   npm run demo                port 8000
 //   PORT=8080 npm run demo      another port
 //
 // examples/travel/config.yml reads AMQP_URI, REDIS_URI and REDIS_KEY_PREFIX from the environment.
+//
+// Where it runs. AMQP_URI and REDIS_URI, when set, are used as given: one that does not answer
+// is an error. Unset, the demo tries RabbitMQ and Redis on localhost (config.yml's defaults),
+// and where one does not answer it runs on Enoki's own in-process broker (AMQP_URI memory://) or
+// store (REDIS_URI memory://) instead, saying so in one line, so that a first run needs nothing
+// installed. The in-process store only goes with the in-process broker (enoki/redis refuses it
+// next to a real broker): with RabbitMQ running and Redis not, the demo stops and says why.
+// DEMO_AMQP_URI and DEMO_REDIS_URI move where it tries first (test/examples/readme.test.ts points
+// them at closed ports to play a machine with nothing installed).
 import { existsSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
@@ -94,30 +104,91 @@ function hostAndPort(uri, defaultPort) {
   return { host, port: url.port === "" ? defaultPort : Number(url.port) };
 }
 
-async function checkRabbitMq(uri, shown) {
+const MEMORY = "memory://";
+const isMemory = (uri) => /^memory:/i.test(uri);
+
+/** Why RabbitMQ does not answer at `uri`, or undefined when it does. */
+function rabbitMqProblem(uri) {
   const scheme = new URL(uri).protocol;
   const { host, port } = hostAndPort(uri, scheme === "amqps:" ? 5671 : 5672);
-  const problem = await tcpProblem(host, port);
-  if (problem !== undefined) {
-    fail(
-      `cannot reach RabbitMQ at ${shown} (${problem}).\n` +
-        "Start it (sudo systemctl start rabbitmq-server, or: docker run -d -p 5672:5672 rabbitmq:3.13),\n" +
-        "or point AMQP_URI at yours: AMQP_URI=amqp://user:password@host npm run demo",
-    );
-  }
+  return tcpProblem(host, port);
 }
 
-async function checkRedis(uri, shown) {
+/** Why Redis does not answer at `uri`, or undefined when it does. */
+function redisProblem(uri) {
   const { host, port } = hostAndPort(uri, 6379);
   // A plain-text PING shows it is Redis that answers; over TLS, connecting has to do.
-  const problem = await tcpProblem(host, port, uri.startsWith("rediss:") ? undefined : "PING\r\n");
-  if (problem !== undefined) {
+  return tcpProblem(host, port, uri.startsWith("rediss:") ? undefined : "PING\r\n");
+}
+
+const START_RABBITMQ =
+  "Start it (sudo systemctl start rabbitmq-server, or: docker run -d -p 5672:5672 rabbitmq:3.13),\n" +
+  "or point AMQP_URI at yours: AMQP_URI=amqp://user:password@host npm run demo";
+const START_REDIS =
+  "Start it (sudo systemctl start redis-server, or: docker run -d -p 6379:6379 redis:7),\n" +
+  "or point REDIS_URI at yours: REDIS_URI=redis://host:6379/0 npm run demo";
+
+/**
+ * The broker to run on: AMQP_URI as given, else RabbitMQ where it answers (DEMO_AMQP_URI, else
+ * config.yml's default), else Enoki's in-process broker. Returns the URI and the line that
+ * announces the fallback, if any.
+ */
+async function chooseBroker(env, configured, maskUri) {
+  if (env.AMQP_URI) {
+    const problem = isMemory(configured) ? undefined : await rabbitMqProblem(configured);
+    if (problem !== undefined)
+      fail(`cannot reach RabbitMQ at ${maskUri(configured)} (${problem}).\n${START_RABBITMQ}`);
+    return { uri: configured };
+  }
+  const tried = env.DEMO_AMQP_URI || configured;
+  const problem = await rabbitMqProblem(tried);
+  if (problem === undefined) return { uri: tried };
+  return {
+    uri: MEMORY,
+    note:
+      `RabbitMQ does not answer at ${maskUri(tried)} (${problem}), so the demo runs on Enoki's in-process ` +
+      "broker (memory://); to use RabbitMQ, start it or set AMQP_URI=amqp://user:password@host.",
+  };
+}
+
+/**
+ * The Redis to keep data in: REDIS_URI as given, else Redis where it answers (DEMO_REDIS_URI,
+ * else config.yml's default), else, with the in-process broker only, Enoki's in-process store.
+ */
+async function chooseRedis(env, configured, broker, maskUri) {
+  const inProcessBroker = isMemory(broker);
+  if (env.REDIS_URI) {
+    if (isMemory(configured)) {
+      if (!inProcessBroker) {
+        fail(
+          "REDIS_URI=memory:// (Enoki's in-process store) only runs with the in-process broker, " +
+            `not with RabbitMQ at ${maskUri(broker)}.\nUse a real Redis, or run both in process: ` +
+            "AMQP_URI=memory:// REDIS_URI=memory:// npm run demo",
+        );
+      }
+      return { uri: configured };
+    }
+    const problem = await redisProblem(configured);
+    if (problem !== undefined)
+      fail(`cannot reach Redis at ${maskUri(configured)} (${problem}).\n${START_REDIS}`);
+    return { uri: configured };
+  }
+  const tried = env.DEMO_REDIS_URI || configured;
+  const problem = await redisProblem(tried);
+  if (problem === undefined) return { uri: tried };
+  if (!inProcessBroker) {
     fail(
-      `cannot reach Redis at ${shown} (${problem}).\n` +
-        "Start it (sudo systemctl start redis-server, or: docker run -d -p 6379:6379 redis:7),\n" +
-        "or point REDIS_URI at yours: REDIS_URI=redis://host:6379/0 npm run demo",
+      `cannot reach Redis at ${maskUri(tried)} (${problem}).\n${START_REDIS}\n` +
+        "(Enoki's in-process store stands in for Redis only with the in-process broker: " +
+        "AMQP_URI=memory:// REDIS_URI=memory:// npm run demo runs on both.)",
     );
   }
+  return {
+    uri: MEMORY,
+    note:
+      `Redis does not answer at ${maskUri(tried)} (${problem}), so the demo keeps its data in Enoki's ` +
+      "in-process store (memory://), gone when it stops; to use Redis, start it or set REDIS_URI=redis://host:6379/0.",
+  };
 }
 
 /** A port nothing listens on now, for the health server. */
@@ -173,21 +244,31 @@ async function main() {
   } catch (err) {
     fail(err.message);
   }
-  const amqpUri = String(config.AMQP_URI);
-  const redisUri = String(config.REDIS_URIS?.development);
   const portTaken = await portProblem(port);
   if (portTaken !== undefined) fail(portTaken);
-  await checkRabbitMq(amqpUri, maskUri(amqpUri));
-  await checkRedis(redisUri, maskUri(redisUri));
+  const broker = await chooseBroker(process.env, String(config.AMQP_URI), maskUri);
+  const store = await chooseRedis(process.env, String(config.REDIS_URIS?.development), broker.uri, maskUri);
+  const notes = [broker.note, store.note].filter((note) => note !== undefined);
+  const inProcess = (uri, what) => (isMemory(uri) ? `memory://, Enoki's in-process ${what}` : maskUri(uri));
+  // How to run the same with `enoki run`: config.yml reads both from the environment.
+  const variables = [
+    ...(isMemory(broker.uri) ? [`AMQP_URI=${MEMORY}`] : []),
+    ...(isMemory(store.uri) ? [`REDIS_URI=${MEMORY}`] : []),
+  ];
   process.stdout.write(
-    `Enoki travel demo\n  RabbitMQ  ${maskUri(amqpUri)}\n  Redis     ${maskUri(redisUri)} ` +
-      `(keys ${config.REDIS_KEY_PREFIX}:*)\n\nStarting the gateway, airports_service and trips_service ` +
-      `in this process, as\n  npx enoki run ${MODULES.join(" ")} --config ${CONFIG}\n\n`,
+    `${notes.map((note) => `${note}\n`).join("")}${notes.length > 0 ? "\n" : ""}` +
+      `Enoki travel demo\n  ${isMemory(broker.uri) ? "Broker  " : "RabbitMQ"}  ${inProcess(broker.uri, "broker")}\n` +
+      `  Redis     ${inProcess(store.uri, "store")} (keys ${config.REDIS_KEY_PREFIX}:*)\n\n` +
+      "Starting the gateway, airports_service and trips_service in this process, as\n" +
+      `  ${[...variables, "npx enoki run", ...MODULES].join(" ")} --config ${CONFIG}\n\n`,
   );
 
   // Run `enoki run` itself, in this process: the same logs, and the same Ctrl+C handling (a child
   // process would get every Ctrl+C twice, once from the terminal and once forwarded).
+  // config.yml and `enoki run` read the broker and Redis chosen above from the environment.
   // The health server (off by default) tells when every service is up.
+  process.env.AMQP_URI = broker.uri;
+  process.env.REDIS_URI = store.uri;
   process.env.WEB_SERVER_ADDRESS = `${HOST}:${port}`;
   process.env.HEALTH_ADDRESS = `${HOST}:${await freePort()}`;
   process.argv = [process.execPath, CLI, "run", ...MODULES, "--config", CONFIG];

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { createVhost, uniqueName } from "../support/broker.js";
+import { createVhost, uniqueName, vhostOf } from "../support/broker.js";
 import {
   type CliProcess,
   killAllCli,
@@ -25,13 +25,17 @@ import {
   startCommand,
   waitForPidExit,
 } from "../support/cli.js";
+import { listBroker } from "../support/queues.js";
 import { deleteKeys, freePort } from "../support/travel.js";
 
 const demoPrefix = uniqueName("enoki-test-readme");
+// The demo and enoki run on the in-process broker and store: nothing of theirs may reach Redis.
+const inProcessPrefix = uniqueName("enoki-test-readme-memory");
 // Before createVhost's hook: processes go before their vhost.
 after(async () => {
   await killAllCli();
   await deleteKeys(demoPrefix);
+  await deleteKeys(inProcessPrefix);
 });
 const { uri } = createVhost("enoki-test-readme");
 const README = readFileSync(join(repoRoot, "README.md"), "utf8");
@@ -86,6 +90,7 @@ const RUN_HERE = new Set([
   "npx enoki run examples/hello/hello_v2.ts",
   "node dist/cli/main.js run examples/hello/hello.ts",
   "MAX_WORKERS=2 npx enoki show-config --config examples/hello/config.yml",
+  `REDIS_URI=memory:// npx enoki run ${["gateway", "airports", "trips"].map((m) => `examples/travel/${m}.ts`).join(" ")} --config examples/travel/config.yml --broker memory://`,
 ]);
 
 /** The other commands, with the file that exercises them and a string that shows it does. */
@@ -176,8 +181,14 @@ test("every command in the README is run here or by a named test", () => {
   assert.equal(curlSessions().length, 2, "the quick start's two curl sessions, run below");
 });
 
-/** Starts a README command line as written: `VAR=value` prefixes, then the program. */
-function startReadmeCommand(line: string, { broker = true } = {}): CliProcess {
+/**
+ * Starts a README command line as written: `VAR=value` prefixes, then the program; `env` adds
+ * what a test needs besides (a free port).
+ */
+function startReadmeCommand(
+  line: string,
+  { broker = true, env = {} }: { broker?: boolean; env?: Record<string, string> } = {},
+): CliProcess {
   assert.ok(RUN_HERE.has(line), `not a README command run here: ${line}`);
   const words = line.split(" ");
   const assignments = Object.fromEntries(
@@ -185,7 +196,7 @@ function startReadmeCommand(line: string, { broker = true } = {}): CliProcess {
   );
   const [program, ...args] = words.filter((w) => !/^[A-Z_]+=/.test(w));
   return startCommand(program as string, args, {
-    env: { ...(broker ? { AMQP_URI: uri } : {}), GREETING_SLEEP: "1", ...assignments },
+    env: { ...(broker ? { AMQP_URI: uri } : {}), GREETING_SLEEP: "1", ...env, ...assignments },
     // npx under a terminal: a process group of its own, signalled as a whole, as by Ctrl+C.
     detached: program === "npx",
   });
@@ -230,23 +241,16 @@ async function waitForOutput(cli: CliProcess, text: string, timeoutMs = 90_000):
 
 const ID = /[0-9a-f]{32}/g;
 
-test("the quick start: npm run demo, then the curl sessions, as the README writes them", async () => {
-  const port = await freePort();
-  // The README's port, 8000, may be taken here: the test runs everything on a free one.
+/**
+ * Runs the quick start's two curl blocks in one shell against the gateway on `port`, as a user
+ * pastes them into one terminal (the second uses $SECOND), and compares their output with the
+ * README's.
+ */
+async function curlTheQuickStart(port: number): Promise<void> {
+  // The README's port, 8000, may be taken here: the tests run everything on a free one.
   const atPort = (text: string) => text.replaceAll("localhost:8000", `localhost:${port}`);
-  const demo = startCommand("npm", ["run", "demo"], {
-    env: { AMQP_URI: uri, REDIS_KEY_PREFIX: demoPrefix, PORT: String(port) },
-    detached: true, // a terminal's process group, signalled as a whole by Ctrl+C
-  });
-  const printed = await waitForOutput(demo, "Ctrl+C stops it.");
   const [session, mistakes] = curlSessions();
   assert.ok(session && mistakes);
-  assert.ok(
-    printed.includes(atPort(session.script.code)),
-    `the demo prints the README's session:\n${printed}`,
-  );
-
-  // One shell, as a user pastes the blocks into one terminal: the second uses $SECOND.
   const marker = "--- next block ---";
   const script = [session.script.code, `echo "${marker}"`, mistakes.script.code, 'echo "$FIRST $SECOND"'];
   const { stdout } = await promisify(execFile)("sh", ["-c", atPort(script.join("\n"))], {
@@ -260,15 +264,134 @@ test("the quick start: npm run demo, then the curl sessions, as the README write
   assert.equal(sessionOut.replace(ID, "<id>"), session.output.code.replace(ID, "<id>"));
   assert.equal(mistakesOut, mistakes.output.code);
   assert.ok(sessionOut.includes(`{"trip":{"from":"${first}","to":"${second}"}}`), sessionOut);
+}
 
-  // Ctrl+C: Enoki stops gracefully and exits (npm itself then ends as Ctrl+C ends it, by SIGINT).
+/** `npm run demo` on a free port, once it prints the README's session. */
+async function startDemo(
+  env: Record<string, string>,
+): Promise<{ demo: CliProcess; port: number; printed: string }> {
+  const port = await freePort();
+  const demo = startCommand("npm", ["run", "demo"], {
+    env: { ...env, PORT: String(port) },
+    detached: true, // a terminal's process group, signalled as a whole by Ctrl+C
+  });
+  const printed = await waitForOutput(demo, "Ctrl+C stops it.");
+  const [session] = curlSessions();
+  assert.ok(
+    printed.includes(session!.script.code.replaceAll("localhost:8000", `localhost:${port}`)),
+    `the demo prints the README's session:\n${printed}`,
+  );
+  return { demo, port, printed };
+}
+
+/** Ctrl+C: Enoki stops gracefully and exits (npm itself then ends as Ctrl+C ends it, by SIGINT). */
+async function pressCtrlCOnDemo(demo: CliProcess): Promise<void> {
   const enoki = loggedPid(await demo.waitForLog(/"running services: /));
   signalGroup(demo.child.pid!, "SIGINT");
   await waitForPidExit(enoki);
   await demo.exited;
   assert.match(demo.stderr(), /SIGINT: stopping gracefully/);
   assert.doesNotMatch(demo.stderr(), /again: killing|"level":50/, "a clean stop");
+}
+
+const IN_PROCESS = /in-process/;
+
+test("the quick start: npm run demo, then the curl sessions, as the README writes them", async () => {
+  // RabbitMQ and Redis answer, so the demo uses them. DEMO_AMQP_URI points its first try at this
+  // file's vhost, as AMQP_URI is not set: this is the path that could fall back, and must not.
+  const { demo, port, printed } = await startDemo({ DEMO_AMQP_URI: uri, REDIS_KEY_PREFIX: demoPrefix });
+  assert.match(
+    printed,
+    /\nEnoki travel demo\n {2}RabbitMQ {2}amqp:\/\/guest:\*\*\*@localhost\/enoki-test-readme/,
+  );
+  assert.doesNotMatch(printed, IN_PROCESS);
+  await curlTheQuickStart(port);
+  const queues = listBroker("queues", vhostOf(uri), ["name"]).map((row) => row.name);
+  for (const service of ["airports_service", "trips_service"])
+    assert.ok(queues.includes(`rpc-${service}`), String(queues));
+  await pressCtrlCOnDemo(demo);
+  assert.doesNotMatch(demo.stderr(), IN_PROCESS);
   assert.equal(await deleteKeys(demoPrefix), 4, "two airports, a trip, and the airports trips_service knows");
+});
+
+test("the quick start with no RabbitMQ nor Redis: the demo runs in process and says so, once each", async () => {
+  // Nothing listens where the demo looks first: a machine with nothing installed.
+  const [noRabbitMq, noRedis] = [await freePort(), await freePort()];
+  const { demo, port, printed } = await startDemo({
+    DEMO_AMQP_URI: `amqp://guest:guest@127.0.0.1:${noRabbitMq}`,
+    DEMO_REDIS_URI: `redis://127.0.0.1:${noRedis}/0`,
+    REDIS_KEY_PREFIX: inProcessPrefix,
+  });
+  const notes = printed.split("\n").filter((line) => IN_PROCESS.test(line));
+  assert.deepEqual(notes.slice(0, 2), [
+    `RabbitMQ does not answer at amqp://guest:***@127.0.0.1:${noRabbitMq} (connect ECONNREFUSED 127.0.0.1:${noRabbitMq}), so the demo runs on Enoki's in-process broker (memory://); to use RabbitMQ, start it or set AMQP_URI=amqp://user:password@host.`,
+    `Redis does not answer at redis://127.0.0.1:${noRedis}/0 (connect ECONNREFUSED 127.0.0.1:${noRedis}), so the demo keeps its data in Enoki's in-process store (memory://), gone when it stops; to use Redis, start it or set REDIS_URI=redis://host:6379/0.`,
+  ]);
+  assert.match(
+    printed,
+    /\n {2}AMQP_URI=memory:\/\/ REDIS_URI=memory:\/\/ npx enoki run examples\/travel\/gateway\.ts /,
+  );
+  await curlTheQuickStart(port);
+  await pressCtrlCOnDemo(demo);
+  assert.equal(await deleteKeys(inProcessPrefix), 0, "nothing went to Redis");
+});
+
+test("the demo falls back only where it may: a variable that is set, or Redis without the broker, stops it", async () => {
+  const closed = await freePort();
+  const cases: { env: Record<string, string>; says: RegExp }[] = [
+    // Set, so used as given: no fallback.
+    {
+      env: { AMQP_URI: `amqp://guest:guest@127.0.0.1:${closed}` },
+      says: /cannot reach RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(connect ECONNREFUSED/,
+    },
+    {
+      env: { AMQP_URI: uri, REDIS_URI: `redis://127.0.0.1:${closed}/0` },
+      says: /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0/,
+    },
+    // RabbitMQ answers: the in-process store may not stand in for Redis next to it.
+    {
+      env: { DEMO_AMQP_URI: uri, DEMO_REDIS_URI: `redis://127.0.0.1:${closed}/0` },
+      says: /cannot reach Redis at .*\n[\s\S]*AMQP_URI=memory:\/\/ REDIS_URI=memory:\/\/ npm run demo runs on both/,
+    },
+    {
+      env: { AMQP_URI: uri, REDIS_URI: "memory://" },
+      says: /REDIS_URI=memory:\/\/ \(Enoki's in-process store\) only runs with the in-process broker/,
+    },
+  ];
+  for (const { env, says } of cases) {
+    const demo = startCommand("npm", ["run", "demo"], { env: { ...env, PORT: String(await freePort()) } });
+    const exit = await demo.exited;
+    assert.equal(exit.code, 1, `${JSON.stringify(env)}: ${demo.stdout()}${demo.stderr()}`);
+    assert.match(demo.stderr(), says);
+    assert.doesNotMatch(demo.stdout(), /Starting the gateway/);
+  }
+});
+
+test("the whole app with nothing installed: enoki run --broker memory://, REDIS_URI=memory://", async () => {
+  const command = [...RUN_HERE].find((line) => line.startsWith("REDIS_URI=memory:// "));
+  assert.ok(command !== undefined);
+  const port = await freePort();
+  // As written, but on a free port (config.yml reads WEB_SERVER_ADDRESS) and no RabbitMQ vhost.
+  const cli = startReadmeCommand(command, {
+    broker: false,
+    env: { WEB_SERVER_ADDRESS: `127.0.0.1:${port}`, REDIS_KEY_PREFIX: inProcessPrefix },
+  });
+  const running = await cli.waitForLog(
+    /"running services: gateway, airports_service, trips_service"/,
+    60_000,
+  );
+  assert.match(
+    cli.stderr(),
+    /"msg":"broker memory:\/\/: Enoki's in-process broker; only the services of this process reach it/,
+  );
+  assert.equal(
+    cli.stderr().match(/"msg":"Redis memory:\/\/: Enoki's in-process store/g)?.length,
+    1,
+    "said once",
+  );
+  await curlTheQuickStart(port);
+  await pressCtrlC({ cli, pid: loggedPid(running) });
+  assert.equal(await deleteKeys(inProcessPrefix), 0, "nothing went to Redis");
 });
 
 /** A shell session block: the statements to type, and what the REPL prints. */
