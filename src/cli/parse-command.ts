@@ -14,12 +14,14 @@ export interface CommonFlags {
   "show-secrets"?: boolean;
   /** `show-config` only: leave out the defaults of keys not set. */
   "no-defaults"?: boolean;
+  /** `run` only: restart the services when their code or config changes. */
+  watch?: boolean;
 }
 
 /** Which of the common options a command accepts. */
-export type FlagName = "config" | "broker" | "show-secrets" | "no-defaults";
+export type FlagName = "config" | "broker" | "show-secrets" | "no-defaults" | "watch";
 
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets", "no-defaults"]);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets", "no-defaults", "watch"]);
 
 /** Parsed arguments of a command. */
 export interface ParsedCommand {

@@ -2,7 +2,8 @@
  * `enoki run`: runs services in one process until a signal stops them (Nameko's `nameko run`).
  */
 import { constants } from "node:os";
-import { DEFAULTS } from "../core/config.js";
+import { relative, resolve } from "node:path";
+import { type Config, DEFAULTS } from "../core/config.js";
 import { serviceNameOf } from "../core/service.js";
 import { ServiceRunner } from "../runtime/runner.js";
 import { brokerKind, maskUri } from "../transport/broker-uri.js";
@@ -11,9 +12,10 @@ import type { Logger } from "../util/logger.js";
 import { CliError } from "./cli-error.js";
 import { cliLogger } from "./cli-logger.js";
 import type { Command } from "./command.js";
-import { loadServices } from "./load-services.js";
+import { loadServices, parseServiceSpec, resolveModule } from "./load-services.js";
 import { parseCommand } from "./parse-command.js";
 import { resolveConfig } from "./resolve-config.js";
+import { modulesLoaded, recordModules, WATCH_MODULES_ENV, watchServices } from "./watch.js";
 
 const HELP = `Usage: enoki run <module>[:ServiceClass] [more modules] [options]
 
@@ -23,7 +25,8 @@ hello.ts or hello.js. Without :ServiceClass, every exported @service class runs.
 
 Options:
   --config FILE   YAML config: Nameko's keys, \${VAR} and \${VAR:default} substitution
-  --broker URI    the broker, such as amqp://guest:guest@localhost
+  --broker URI    the broker, such as amqp://guest:guest@localhost, or memory:// (in-process)
+  --watch         restart the services when a module they load, or the config file, changes
   -h, --help      show this help
 
 The broker is --broker, else the AMQP_URI environment variable, else AMQP_URI in the config
@@ -32,6 +35,14 @@ file, else amqp://guest:guest@localhost. An unreachable broker is retried with b
 Ctrl+C (SIGINT) or SIGTERM stops gracefully: running calls finish and are answered, then
 the process exits. A second signal kills: unfinished calls go back to their queue, for
 another instance to answer.
+
+With --watch, the services run in a process of their own, and a change to a module they
+loaded (outside node_modules) or to the config file starts a new one, once nothing has
+changed for 300 ms (a save that writes several files makes one restart; touching a file
+makes one too). The old process first stops gracefully, as on Ctrl+C: running calls finish,
+the others wait in their queue for the new one. A module that does not compile is reported,
+and the watcher waits for the next change. Ctrl+C stops the services and the watcher. With
+memory://, the broker and its messages go with each restart.
 
 Logs go to standard error: JSON lines, or readable lines on a terminal. ENOKI_LOG_LEVEL
 (or LOGGING.level in the config) sets the level; ENOKI_LOG_FORMAT=json|pretty the format.
@@ -42,13 +53,14 @@ config or module; 130 or 143 killed by a second SIGINT or SIGTERM.
 Examples:
   enoki run examples/hello/hello.ts
   enoki run hello:GreetingService --config config.yml
+  enoki run --watch examples/hello/hello.ts
 `;
 
 /** `enoki run`. */
 export const runCommand: Command = {
   help: HELP,
   async run(args) {
-    const { flags, positionals } = parseCommand("run", args, ["config", "broker"], true);
+    const { flags, positionals } = parseCommand("run", args, ["config", "broker", "watch"], true);
     if (flags.help) {
       process.stdout.write(HELP);
       return 0;
@@ -56,8 +68,12 @@ export const runCommand: Command = {
     if (positionals.length === 0) {
       throw new CliError("give the module to run, such as: enoki run hello.ts (see enoki run --help)");
     }
+    if (flags.watch) return watch(args, positionals, flags.config);
+    const modulesFile = process.env[WATCH_MODULES_ENV];
+    if (modulesFile) recordModules(modulesFile); // a child of --watch: tell it what loads
     const config = await resolveConfig(flags);
     const classes = await loadServices(positionals);
+    if (modulesFile) modulesLoaded(modulesFile);
     const logger = cliLogger(config, "info");
     const runner = new ServiceRunner({ config, logger }).add(...classes);
     return serve(
@@ -67,6 +83,28 @@ export const runCommand: Command = {
     );
   },
 };
+
+/**
+ * `enoki run --watch`: the watcher. It loads nothing itself (each generation of services runs in
+ * a child process, see watch.ts); it checks the modules exist and reads the config for its log.
+ */
+async function watch(args: readonly string[], modules: readonly string[], configFile: string | undefined) {
+  const cwd = process.cwd();
+  const files = modules.map((arg) => resolveModule(parseServiceSpec(arg).module, cwd));
+  if (configFile !== undefined) files.push(resolve(cwd, configFile));
+  let config: Config = {};
+  try {
+    config = await resolveConfig({ ...(configFile === undefined ? {} : { config: configFile }) });
+  } catch {
+    // The services' process reports a broken config, and the watcher waits for it to be fixed.
+  }
+  const logger = cliLogger(config, "info");
+  logger.info(
+    { watch: files.map((file) => relative(cwd, file) || file) },
+    "watching: the services restart when a module they load or the config file changes",
+  );
+  return watchServices({ args: args.filter((arg) => arg !== "--watch"), files, logger, cwd });
+}
 
 /**
  * Starts the runner and resolves with the exit code once it is over: 0 after a graceful stop,

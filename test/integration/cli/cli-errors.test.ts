@@ -44,6 +44,11 @@ test("--help, <command> --help and --version", async () => {
   assert.equal(short.stdout, main.stdout);
   assert.match(run.stdout, /^Usage: enoki run <module>\[:ServiceClass\] \[more modules\] \[options\]/);
   assert.match(run.stdout, /--broker URI/);
+  assert.match(
+    run.stdout,
+    /\n {2}--watch {9}restart the services when a module they load, or the config file, changes\n/,
+  );
+  assert.match(run.stdout, /\n {2}enoki run --watch examples\/hello\/hello\.ts\n/);
   assert.match(shell.stdout, /^Usage: enoki shell \[--config FILE\] \[--broker URI\]/);
   assert.match(showConfig.stdout, /^Usage: enoki show-config/);
   assert.equal(ver.stdout, `${version}\n`);
