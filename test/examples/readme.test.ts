@@ -10,11 +10,12 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { connect, silentLogger } from "../../src/index.js";
 import { createVhost, uniqueName, vhostOf } from "../support/broker.js";
 import {
   type CliProcess,
@@ -88,6 +89,7 @@ const RUN_HERE = new Set([
   "npx enoki run examples/hello/hello.ts",
   "npx enoki shell",
   "npx enoki run examples/hello/hello_v2.ts",
+  "npx enoki run --watch examples/hello/hello.ts",
   "node dist/cli/main.js run examples/hello/hello.ts",
   "MAX_WORKERS=2 npx enoki show-config --config examples/hello/config.yml",
   `REDIS_URI=memory:// npx enoki run ${["gateway", "airports", "trips"].map((m) => `examples/travel/${m}.ts`).join(" ")} --config examples/travel/config.yml --broker memory://`,
@@ -392,6 +394,36 @@ test("the whole app with nothing installed: enoki run --broker memory://, REDIS_
   await curlTheQuickStart(port);
   await pressCtrlC({ cli, pid: loggedPid(running) });
   assert.equal(await deleteKeys(inProcessPrefix), 0, "nothing went to Redis");
+});
+
+test("--watch: the README's command restarts the greeting service when hello.ts changes", async () => {
+  const cli = startReadmeCommand("npx enoki run --watch examples/hello/hello.ts");
+  const running = () =>
+    cli
+      .stderr()
+      .split("\n")
+      .filter((line) => line.includes('"running services: greeting_service"'));
+  const first = loggedPid(await cli.waitForLog(/"running services: greeting_service"/, 60_000));
+  await using cluster = await connect({ uri, logger: silentLogger });
+  const hello = () => cluster.rpc.greeting_service!.hello!("world");
+  assert.equal(await hello(), "Hello, world!");
+  // A change to hello.ts: touched, not rewritten, as other tests run it at the same time.
+  const now = new Date();
+  utimesSync(join(repoRoot, "examples/hello/hello.ts"), now, now);
+  await cli.waitForLog(/"examples\/hello\/hello\.ts changed: restarting the services"/);
+  const answer = hello(); // sent while the services restart: it waits in the queue
+  while (running().length < 2) {
+    assert.ok(cli.child.exitCode === null, cli.stderr());
+    await sleep(50);
+  }
+  const second = loggedPid(running()[1]!);
+  assert.notEqual(second, first, "the new code runs in a new process");
+  assert.equal(await answer, "Hello, world!");
+  // Ctrl+C in its terminal: the services stop gracefully, then the watcher exits.
+  signalGroup(cli.child.pid!, "SIGINT");
+  await waitForPidExit(second);
+  await cli.exited;
+  assert.doesNotMatch(cli.stderr(), /again: killing|"level":50/, "a clean stop");
 });
 
 /** A shell session block: the statements to type, and what the REPL prints. */
