@@ -164,8 +164,8 @@ class Watcher {
       return;
     }
     for (const line of text.split("\n")) {
-      if (!line.startsWith("file:")) continue;
-      const file = fileURLToPath(line);
+      const file = filePath(line);
+      if (file === undefined) continue;
       if (this.#files.has(file) || file.includes(`${sep}node_modules${sep}`) || file.startsWith(ENOKI_DIST)) {
         continue;
       }
@@ -245,6 +245,15 @@ class Watcher {
 
   #shown(path: string): string {
     return relative(this.#cwd, path) || path;
+  }
+}
+
+/** The path of a `file:` URL, or undefined for anything else. */
+function filePath(url: string): string | undefined {
+  try {
+    return url.startsWith("file:") ? fileURLToPath(url) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
