@@ -9,13 +9,9 @@
  * and GREETING_SLEEP=1, so the README's 5-second greetings take 1 second here.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readFileSync, utimesSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
-import { connect, silentLogger } from "../../src/index.js";
 import { createVhost, uniqueName, vhostOf } from "../support/broker.js";
 import {
   type CliProcess,
@@ -23,52 +19,29 @@ import {
   loggedPid,
   repoRoot,
   signalGroup,
-  startCommand,
   waitForPidExit,
 } from "../support/cli.js";
 import { listBroker } from "../support/queues.js";
-import { deleteKeys, freePort } from "../support/travel.js";
+import {
+  type Block,
+  curlSessions,
+  curlTheQuickStart,
+  pressCtrlCOnDemo,
+  README,
+  readmeBlocks,
+  startCommandLine,
+  startDemo,
+} from "../support/readme.js";
+import { deleteKeys } from "../support/travel.js";
 
 const demoPrefix = uniqueName("enoki-test-readme");
-// The demo and enoki run on the in-process broker and store: nothing of theirs may reach Redis.
-const inProcessPrefix = uniqueName("enoki-test-readme-memory");
 // Before createVhost's hook: processes go before their vhost.
 after(async () => {
   await killAllCli();
   await deleteKeys(demoPrefix);
-  await deleteKeys(inProcessPrefix);
 });
 const { uri } = createVhost("enoki-test-readme");
-const README = readFileSync(join(repoRoot, "README.md"), "utf8");
 const SLEEP_FACTOR = 5; // the README's greetings take 5 s, these take 1 s
-
-interface Block {
-  readonly section: string;
-  readonly lang: string;
-  readonly code: string;
-}
-
-function readmeBlocks(): Block[] {
-  const blocks: Block[] = [];
-  let section = "";
-  const pattern = /^## (.+)$|^```(\w*)\n([\s\S]*?)^```$/gm;
-  for (const match of README.matchAll(pattern)) {
-    if (match[1] !== undefined) section = match[1];
-    else blocks.push({ section, lang: match[2] ?? "", code: match[3] ?? "" });
-  }
-  return blocks;
-}
-
-/** The quick start's curl sessions: run here as shell scripts, each followed by its output. */
-function curlSessions(): { script: Block; output: Block }[] {
-  const blocks = readmeBlocks();
-  return blocks.flatMap((block, i) => {
-    const output = blocks[i + 1];
-    if (block.section !== "Quick start" || block.lang !== "sh" || !block.code.includes("curl ")) return [];
-    assert.ok(output?.lang === "text", `the curl block is followed by its output:\n${block.code}`);
-    return [{ script: block, output }];
-  });
-}
 
 /** Commands: every line of the sh blocks but the curl sessions, and inline code that starts like a command. */
 function readmeCommands(): { shown: string[]; inline: string[] } {
@@ -89,10 +62,8 @@ const RUN_HERE = new Set([
   "npx enoki run examples/hello/hello.ts",
   "npx enoki shell",
   "npx enoki run examples/hello/hello_v2.ts",
-  "npx enoki run --watch examples/hello/hello.ts",
   "node dist/cli/main.js run examples/hello/hello.ts",
   "MAX_WORKERS=2 npx enoki show-config --config examples/hello/config.yml",
-  `REDIS_URI=memory:// npx enoki run ${["gateway", "airports", "trips"].map((m) => `examples/travel/${m}.ts`).join(" ")} --config examples/travel/config.yml --broker memory://`,
 ]);
 
 /** The other commands, with the file that exercises them and a string that shows it does. */
@@ -127,6 +98,12 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
   "npx enoki run examples/travel/gateway.ts --config examples/travel/config.yml": {
     file: "test/examples/travel.test.ts",
     evidence: 'startTravel(["gateway"], env)',
+  },
+  "REDIS_URI=memory:// npx enoki run examples/travel/gateway.ts examples/travel/airports.ts examples/travel/trips.ts --config examples/travel/config.yml --broker memory://":
+    { file: "test/examples/readme-trying.test.ts", evidence: "startCommandLine(IN_PROCESS_APP, {" },
+  "npx enoki run --watch examples/hello/hello.ts": {
+    file: "test/examples/readme-trying.test.ts",
+    evidence: "startCommandLine(WATCH, {",
   },
   "npm run bench": { file: "test/examples/bench.test.ts", evidence: 'execFile)("npm", ["run", "bench"]' },
   // Opt-in: runs when NAMEKO_PATH names a Nameko checkout (not installable in CI).
@@ -183,25 +160,10 @@ test("every command in the README is run here or by a named test", () => {
   assert.equal(curlSessions().length, 2, "the quick start's two curl sessions, run below");
 });
 
-/**
- * Starts a README command line as written: `VAR=value` prefixes, then the program; `env` adds
- * what a test needs besides (a free port).
- */
-function startReadmeCommand(
-  line: string,
-  { broker = true, env = {} }: { broker?: boolean; env?: Record<string, string> } = {},
-): CliProcess {
+/** Starts a README command line as written, on this file's vhost (unless `broker` is false). */
+function startReadmeCommand(line: string, { broker = true } = {}): CliProcess {
   assert.ok(RUN_HERE.has(line), `not a README command run here: ${line}`);
-  const words = line.split(" ");
-  const assignments = Object.fromEntries(
-    words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split("=", 2) as [string, string]),
-  );
-  const [program, ...args] = words.filter((w) => !/^[A-Z_]+=/.test(w));
-  return startCommand(program as string, args, {
-    env: { ...(broker ? { AMQP_URI: uri } : {}), GREETING_SLEEP: "1", ...env, ...assignments },
-    // npx under a terminal: a process group of its own, signalled as a whole, as by Ctrl+C.
-    detached: program === "npx",
-  });
+  return startCommandLine(line, { ...(broker ? { AMQP_URI: uri } : {}), GREETING_SLEEP: "1" });
 }
 
 /** A README instance, once its service consumes; `pid` is Enoki's own process, under npx. */
@@ -227,77 +189,6 @@ test("show-config prints what the README shows", async () => {
   assert.equal(cli.stdout(), yaml?.code);
 });
 
-/** Resolves with the process's standard output once it contains `text`. */
-async function waitForOutput(cli: CliProcess, text: string, timeoutMs = 90_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cli.stdout().includes(text)) {
-    assert.ok(cli.child.exitCode === null, `exited: ${cli.stdout()}\n${cli.stderr()}`);
-    assert.ok(
-      Date.now() < deadline,
-      `no "${text}" within ${timeoutMs} ms:\n${cli.stdout()}\n${cli.stderr()}`,
-    );
-    await sleep(50);
-  }
-  return cli.stdout();
-}
-
-const ID = /[0-9a-f]{32}/g;
-
-/**
- * Runs the quick start's two curl blocks in one shell against the gateway on `port`, as a user
- * pastes them into one terminal (the second uses $SECOND), and compares their output with the
- * README's.
- */
-async function curlTheQuickStart(port: number): Promise<void> {
-  // The README's port, 8000, may be taken here: the tests run everything on a free one.
-  const atPort = (text: string) => text.replaceAll("localhost:8000", `localhost:${port}`);
-  const [session, mistakes] = curlSessions();
-  assert.ok(session && mistakes);
-  const marker = "--- next block ---";
-  const script = [session.script.code, `echo "${marker}"`, mistakes.script.code, 'echo "$FIRST $SECOND"'];
-  const { stdout } = await promisify(execFile)("sh", ["-c", atPort(script.join("\n"))], {
-    cwd: repoRoot,
-    timeout: 30_000, // killed, not left running, if a request hangs
-  });
-  const [sessionOut = "", rest = ""] = stdout.split(`${marker}\n`);
-  const lines = rest.trimEnd().split("\n");
-  const [first, second] = (lines.pop() ?? "").split(" ");
-  const mistakesOut = `${lines.join("\n")}\n`;
-  assert.equal(sessionOut.replace(ID, "<id>"), session.output.code.replace(ID, "<id>"));
-  assert.equal(mistakesOut, mistakes.output.code);
-  assert.ok(sessionOut.includes(`{"trip":{"from":"${first}","to":"${second}"}}`), sessionOut);
-}
-
-/** `npm run demo` on a free port, once it prints the README's session. */
-async function startDemo(
-  env: Record<string, string>,
-): Promise<{ demo: CliProcess; port: number; printed: string }> {
-  const port = await freePort();
-  const demo = startCommand("npm", ["run", "demo"], {
-    env: { ...env, PORT: String(port) },
-    detached: true, // a terminal's process group, signalled as a whole by Ctrl+C
-  });
-  const printed = await waitForOutput(demo, "Ctrl+C stops it.");
-  const [session] = curlSessions();
-  assert.ok(
-    printed.includes(session!.script.code.replaceAll("localhost:8000", `localhost:${port}`)),
-    `the demo prints the README's session:\n${printed}`,
-  );
-  return { demo, port, printed };
-}
-
-/** Ctrl+C: Enoki stops gracefully and exits (npm itself then ends as Ctrl+C ends it, by SIGINT). */
-async function pressCtrlCOnDemo(demo: CliProcess): Promise<void> {
-  const enoki = loggedPid(await demo.waitForLog(/"running services: /));
-  signalGroup(demo.child.pid!, "SIGINT");
-  await waitForPidExit(enoki);
-  await demo.exited;
-  assert.match(demo.stderr(), /SIGINT: stopping gracefully/);
-  assert.doesNotMatch(demo.stderr(), /again: killing|"level":50/, "a clean stop");
-}
-
-const IN_PROCESS = /in-process/;
-
 test("the quick start: npm run demo, then the curl sessions, as the README writes them", async () => {
   // RabbitMQ and Redis answer, so the demo uses them. DEMO_AMQP_URI points its first try at this
   // file's vhost, as AMQP_URI is not set: this is the path that could fall back, and must not.
@@ -306,124 +197,14 @@ test("the quick start: npm run demo, then the curl sessions, as the README write
     printed,
     /\nEnoki travel demo\n {2}RabbitMQ {2}amqp:\/\/guest:\*\*\*@localhost\/enoki-test-readme/,
   );
-  assert.doesNotMatch(printed, IN_PROCESS);
+  assert.doesNotMatch(printed, /in-process/);
   await curlTheQuickStart(port);
   const queues = listBroker("queues", vhostOf(uri), ["name"]).map((row) => row.name);
   for (const service of ["airports_service", "trips_service"])
     assert.ok(queues.includes(`rpc-${service}`), String(queues));
   await pressCtrlCOnDemo(demo);
-  assert.doesNotMatch(demo.stderr(), IN_PROCESS);
+  assert.doesNotMatch(demo.stderr(), /in-process/);
   assert.equal(await deleteKeys(demoPrefix), 4, "two airports, a trip, and the airports trips_service knows");
-});
-
-test("the quick start with no RabbitMQ nor Redis: the demo runs in process and says so, once each", async () => {
-  // Nothing listens where the demo looks first: a machine with nothing installed.
-  const [noRabbitMq, noRedis] = [await freePort(), await freePort()];
-  const { demo, port, printed } = await startDemo({
-    DEMO_AMQP_URI: `amqp://guest:guest@127.0.0.1:${noRabbitMq}`,
-    DEMO_REDIS_URI: `redis://127.0.0.1:${noRedis}/0`,
-    REDIS_KEY_PREFIX: inProcessPrefix,
-  });
-  const notes = printed.split("\n").filter((line) => IN_PROCESS.test(line));
-  assert.deepEqual(notes.slice(0, 2), [
-    `RabbitMQ does not answer at amqp://guest:***@127.0.0.1:${noRabbitMq} (connect ECONNREFUSED 127.0.0.1:${noRabbitMq}), so the demo runs on Enoki's in-process broker (memory://); to use RabbitMQ, start it or set AMQP_URI=amqp://user:password@host.`,
-    `Redis does not answer at redis://127.0.0.1:${noRedis}/0 (connect ECONNREFUSED 127.0.0.1:${noRedis}), so the demo keeps its data in Enoki's in-process store (memory://), gone when it stops; to use Redis, start it or set REDIS_URI=redis://host:6379/0.`,
-  ]);
-  assert.match(
-    printed,
-    /\n {2}AMQP_URI=memory:\/\/ REDIS_URI=memory:\/\/ npx enoki run examples\/travel\/gateway\.ts /,
-  );
-  await curlTheQuickStart(port);
-  await pressCtrlCOnDemo(demo);
-  assert.equal(await deleteKeys(inProcessPrefix), 0, "nothing went to Redis");
-});
-
-test("the demo falls back only where it may: a variable that is set, or Redis without the broker, stops it", async () => {
-  const closed = await freePort();
-  const cases: { env: Record<string, string>; says: RegExp }[] = [
-    // Set, so used as given: no fallback.
-    {
-      env: { AMQP_URI: `amqp://guest:guest@127.0.0.1:${closed}` },
-      says: /cannot reach RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ \(connect ECONNREFUSED/,
-    },
-    {
-      env: { AMQP_URI: uri, REDIS_URI: `redis://127.0.0.1:${closed}/0` },
-      says: /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0/,
-    },
-    // RabbitMQ answers: the in-process store may not stand in for Redis next to it.
-    {
-      env: { DEMO_AMQP_URI: uri, DEMO_REDIS_URI: `redis://127.0.0.1:${closed}/0` },
-      says: /cannot reach Redis at .*\n[\s\S]*AMQP_URI=memory:\/\/ REDIS_URI=memory:\/\/ npm run demo runs on both/,
-    },
-    {
-      env: { AMQP_URI: uri, REDIS_URI: "memory://" },
-      says: /REDIS_URI=memory:\/\/ \(Enoki's in-process store\) only runs with the in-process broker/,
-    },
-  ];
-  for (const { env, says } of cases) {
-    const demo = startCommand("npm", ["run", "demo"], { env: { ...env, PORT: String(await freePort()) } });
-    const exit = await demo.exited;
-    assert.equal(exit.code, 1, `${JSON.stringify(env)}: ${demo.stdout()}${demo.stderr()}`);
-    assert.match(demo.stderr(), says);
-    assert.doesNotMatch(demo.stdout(), /Starting the gateway/);
-  }
-});
-
-test("the whole app with nothing installed: enoki run --broker memory://, REDIS_URI=memory://", async () => {
-  const command = [...RUN_HERE].find((line) => line.startsWith("REDIS_URI=memory:// "));
-  assert.ok(command !== undefined);
-  const port = await freePort();
-  // As written, but on a free port (config.yml reads WEB_SERVER_ADDRESS) and no RabbitMQ vhost.
-  const cli = startReadmeCommand(command, {
-    broker: false,
-    env: { WEB_SERVER_ADDRESS: `127.0.0.1:${port}`, REDIS_KEY_PREFIX: inProcessPrefix },
-  });
-  const running = await cli.waitForLog(
-    /"running services: gateway, airports_service, trips_service"/,
-    60_000,
-  );
-  assert.match(
-    cli.stderr(),
-    /"msg":"broker memory:\/\/: Enoki's in-process broker; only the services of this process reach it/,
-  );
-  assert.equal(
-    cli.stderr().match(/"msg":"Redis memory:\/\/: Enoki's in-process store/g)?.length,
-    1,
-    "said once",
-  );
-  await curlTheQuickStart(port);
-  await pressCtrlC({ cli, pid: loggedPid(running) });
-  assert.equal(await deleteKeys(inProcessPrefix), 0, "nothing went to Redis");
-});
-
-test("--watch: the README's command restarts the greeting service when hello.ts changes", async () => {
-  const cli = startReadmeCommand("npx enoki run --watch examples/hello/hello.ts");
-  const running = () =>
-    cli
-      .stderr()
-      .split("\n")
-      .filter((line) => line.includes('"running services: greeting_service"'));
-  const first = loggedPid(await cli.waitForLog(/"running services: greeting_service"/, 60_000));
-  await using cluster = await connect({ uri, logger: silentLogger });
-  const hello = () => cluster.rpc.greeting_service!.hello!("world");
-  assert.equal(await hello(), "Hello, world!");
-  // A change to hello.ts: touched, not rewritten, as other tests run it at the same time.
-  const now = new Date();
-  utimesSync(join(repoRoot, "examples/hello/hello.ts"), now, now);
-  await cli.waitForLog(/"examples\/hello\/hello\.ts changed: restarting the services"/);
-  const answer = hello(); // sent while the services restart: it waits in the queue
-  while (running().length < 2) {
-    assert.ok(cli.child.exitCode === null, cli.stderr());
-    await sleep(50);
-  }
-  const second = loggedPid(running()[1]!);
-  assert.notEqual(second, first, "the new code runs in a new process");
-  assert.equal(await answer, "Hello, world!");
-  // Ctrl+C in its terminal: the services stop gracefully, then the watcher exits.
-  signalGroup(cli.child.pid!, "SIGINT");
-  await waitForPidExit(second);
-  await cli.exited;
-  assert.doesNotMatch(cli.stderr(), /again: killing|"level":50/, "a clean stop");
 });
 
 /** A shell session block: the statements to type, and what the REPL prints. */
