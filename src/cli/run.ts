@@ -15,7 +15,7 @@ import type { Command } from "./command.js";
 import { loadServices, parseServiceSpec, resolveModule } from "./load-services.js";
 import { parseCommand } from "./parse-command.js";
 import { resolveConfig } from "./resolve-config.js";
-import { modulesLoaded, recordModules, WATCH_MODULES_ENV, watchServices } from "./watch.js";
+import { modulesLoaded, startWatchedChild, WATCH_MODULES_ENV, watchServices } from "./watch.js";
 
 const HELP = `Usage: enoki run <module>[:ServiceClass] [more modules] [options]
 
@@ -70,7 +70,7 @@ export const runCommand: Command = {
     }
     if (flags.watch) return watch(args, positionals, flags.config);
     const modulesFile = process.env[WATCH_MODULES_ENV];
-    if (modulesFile) recordModules(modulesFile); // a child of --watch: tell it what loads
+    if (modulesFile) startWatchedChild(modulesFile); // a child of --watch: tell it what loads
     const config = await resolveConfig(flags);
     const classes = await loadServices(positionals);
     if (modulesFile) modulesLoaded(modulesFile);

@@ -19,7 +19,11 @@ export const initialize: InitializeHook<{ file: string }> = (data) => {
 export const load: LoadHook = (url, context, nextLoad) => {
   if (listFile !== undefined && url.startsWith("file:") && !recorded.has(url)) {
     recorded.add(url);
-    appendFileSync(listFile, `${url}\n`);
+    try {
+      appendFileSync(listFile, `${url}\n`);
+    } catch {
+      // The watcher has gone, and its list with it: loading goes on (and the process stops).
+    }
   }
   return nextLoad(url, context);
 };

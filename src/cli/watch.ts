@@ -30,7 +30,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type FSWatcher, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from "node:fs";
 import { createRequire, register } from "node:module";
 import { constants, tmpdir } from "node:os";
-import { dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Logger } from "../util/logger.js";
 
@@ -44,9 +44,23 @@ const CLI_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 // Enoki's own code (this package's dist/) is not the user's to edit while developing a service.
 const ENOKI_DIST = fileURLToPath(new URL("../", import.meta.url));
 const LOADED_MESSAGE = "enoki-watch:loaded";
+const LIST_DIR_PREFIX = "enoki-watch-";
 
-/** In the child: record every module loaded from now on, for the watcher. */
-export function recordModules(file: string): void {
+/**
+ * In the child, before anything loads: records every module loaded from now on, for the watcher,
+ * and stops when the watcher has gone (killed, say), since nobody would stop these services
+ * then. Stopping is SIGTERM to itself: once the services run, that is a graceful stop, as Ctrl+C;
+ * before (still loading), Node's default ends the process at once, with nothing in flight.
+ */
+export function startWatchedChild(file: string): void {
+  const orphaned = () => {
+    // The watcher's list, which only a watcher that ends normally removes.
+    if (basename(dirname(file)).startsWith(LIST_DIR_PREFIX))
+      rmSync(dirname(file), { recursive: true, force: true });
+    process.kill(process.pid, "SIGTERM");
+  };
+  if (process.connected) process.once("disconnect", orphaned);
+  else orphaned();
   register(new URL("./watch-hooks.js", import.meta.url), { data: { file } });
 }
 
@@ -57,10 +71,12 @@ export function recordModules(file: string): void {
 export function modulesLoaded(file: string): void {
   const cache = createRequire(import.meta.url).cache;
   const urls = Object.keys(cache).map((path) => pathToFileURL(path).href);
-  if (urls.length > 0) writeFileSync(file, `${urls.join("\n")}\n`, { flag: "a" });
-  process.send?.({ type: LOADED_MESSAGE });
-  // The watcher gone (killed, say) means nobody will stop these services: stop them now.
-  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  try {
+    if (urls.length > 0) writeFileSync(file, `${urls.join("\n")}\n`, { flag: "a" });
+  } catch {
+    // The watcher has gone and taken its list along: startWatchedChild stops this process.
+  }
+  if (process.connected) process.send?.({ type: LOADED_MESSAGE });
 }
 
 /** What {@link watchServices} runs and watches. */
@@ -88,7 +104,7 @@ class Watcher {
   readonly #logger: Logger;
   readonly #cwd: string;
   readonly #done: (code: number) => void;
-  readonly #listDir = mkdtempSync(join(tmpdir(), "enoki-watch-"));
+  readonly #listDir = mkdtempSync(join(tmpdir(), LIST_DIR_PREFIX));
   readonly #listFile = join(this.#listDir, "modules");
   /** Watched files, and a watcher per directory holding one. */
   readonly #files = new Set<string>();

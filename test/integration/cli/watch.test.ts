@@ -5,6 +5,7 @@
  * fix; Ctrl+C stops both processes, and a watcher killed outright leaves no services behind.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -190,6 +191,40 @@ test("the watcher killed outright: the services stop on their own", async () => 
   cli.child.kill("SIGKILL");
   await waitForPidExit(services);
 });
+
+test("the watcher killed while the services load: they never start", async () => {
+  const name = uniqueName("watched");
+  const service = writeService("early.ts", name, `${scratch.dir}/${name}.calls`, { ms: 1 });
+  writeVersion("early.ts", "v1");
+  const cli = startCli(["run", "--watch", service, "--broker", brokerUri()]);
+  // Logged just before the watcher starts the services' process, which then loads for a while.
+  await cli.waitForLog(/"watching: /);
+  cli.child.kill("SIGKILL");
+  // The services' process holds the same stderr: it is closed once that process has gone too.
+  const closed = once(cli.child.stderr!, "close");
+  try {
+    await Promise.race([
+      closed,
+      sleep(15_000).then(() => assert.fail(`the services' process outlived the watcher:\n${cli.stderr()}`)),
+    ]);
+    // It ended quietly, before starting anything: the watcher's line is all there is.
+    const lines = cli.stderr().trimEnd().split("\n");
+    assert.deepEqual(
+      lines.map((line) => /"msg":"(watching): /.exec(line)?.[1] ?? line),
+      ["watching"],
+    );
+  } finally {
+    for (const line of logs(cli, /^starting services: /)) killPid(Number(line.pid));
+  }
+});
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
 
 test("a module that does not exist: nothing to watch, exit code 2 at once", async () => {
   const { code, stderr } = await runCli(["run", "--watch", `${scratch.dir}/nothing-here.ts`]);
