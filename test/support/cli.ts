@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { uniqueName } from "./broker.js";
@@ -189,9 +189,16 @@ export async function waitForPidExit(pid: number, timeoutMs = 20_000): Promise<v
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // An exited process whose parent has gone (Enoki under an npx that a signal ended) stays a
+  // zombie until init reaps it, which can take a second or two here: it has exited all the same.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8"); // "<pid> (<command>) <state> ..."
+    return stat[stat.lastIndexOf(") ") + 2] !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): kill(pid, 0) is all there is
   }
 }
 
