@@ -1,7 +1,9 @@
 /**
  * Finding the services to run: `enoki run hello.ts`, `enoki run hello` (hello.ts or hello.js),
  * `enoki run hello.ts:GreetingService`. TypeScript needs no build step: `.ts` modules are
- * compiled on load by tsx, with the tsconfig.json nearest to the service file.
+ * compiled on load by tsx, with the tsconfig.json nearest to the service file. tsx (and esbuild
+ * under it) is imported only then: JavaScript services run without any compiler loaded
+ * (test/examples/package.test.ts runs one with tsx made unresolvable).
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve } from "node:path";
@@ -65,7 +67,18 @@ export function resolveModule(module: string, cwd: string): string {
 }
 
 async function importModule(file: string, shown: string): Promise<Record<string, unknown>> {
-  if (TYPESCRIPT.has(extname(file))) await registerTypeScript(file);
+  if (TYPESCRIPT.has(extname(file))) {
+    try {
+      await registerTypeScript(file);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      throw new CliError(
+        `cannot run ${shown}: TypeScript modules are loaded with tsx, which did not load (${reason}); ` +
+          "reinstall enoki, or compile the service and run the .js file",
+        { cause: err },
+      );
+    }
+  }
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
