@@ -106,6 +106,37 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
     evidence: "startCommandLine(WATCH, {",
   },
   "npm run bench": { file: "test/examples/bench.test.ts", evidence: 'execFile)("npm", ["run", "bench"]' },
+  // "Quick start in a new project": run in a temporary project where this package's tarball is
+  // installed in place of `npm install enoki` (test/examples/package.test.ts).
+  "mkdir greeting && cd greeting": {
+    file: "test/examples/package.test.ts",
+    evidence: 'join(root, "greeting")',
+  },
+  "npm init -y": { file: "test/examples/package.test.ts", evidence: 'npm(["init", "-y"])' },
+  "npm pkg set type=module": {
+    file: "test/examples/package.test.ts",
+    evidence: 'npm(["pkg", "set", "type=module"])',
+  },
+  "npm install enoki": {
+    file: "test/examples/package.test.ts",
+    evidence: 'npm(["install", join(root, packed.filename), ...devTools',
+  },
+  "npm install --save-dev typescript @types/node": {
+    file: "test/examples/package.test.ts",
+    evidence: '["typescript", "@types/node", "ioredis"]',
+  },
+  "npx enoki run greeting.ts": {
+    file: "test/examples/package.test.ts",
+    evidence: 'startService(t, "greeting.ts")',
+  },
+  "node call.js": { file: "test/examples/package.test.ts", evidence: 'node(["call.js"])' },
+  "npx tsc": { file: "test/examples/package.test.ts", evidence: 'npx(["tsc"])' },
+  "node client.js": { file: "test/examples/package.test.ts", evidence: 'node(["client.js"])' },
+  "npx enoki run greeting.js": {
+    file: "test/examples/package.test.ts",
+    evidence: 'startService(t, "greeting.js", noTypeScript)',
+  },
+  "node --test": { file: "test/examples/package.test.ts", evidence: 'succeed(process.execPath, ["--test"])' },
   // Opt-in: runs when NAMEKO_PATH names a Nameko checkout (not installable in CI).
   "NAMEKO_PATH=~/src/nameko npm test -- test/interop": {
     file: "test/interop/nameko.test.ts",
