@@ -11,7 +11,8 @@
  * process started here are removed when the file ends, whether its tests passed or not.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import {
   existsSync,
   mkdirSync,
@@ -24,7 +25,6 @@ import {
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
-import { promisify } from "node:util";
 import { brokerUri } from "../support/broker.js";
 import {
   type CliProcess,
@@ -46,6 +46,15 @@ delete process.env.NODE_V8_COVERAGE;
 after(() => killAllCli());
 const root = mkdtempSync(join(tmpdir(), "enoki-package-"));
 after(() => rmSync(root, { recursive: true, force: true }));
+/** Every command this file runs, as a process group of its own (npm, npx and what they start). */
+const groups = new Set<number>();
+// A file that overruns its time limit is ended with SIGTERM, and `after` hooks do not run then:
+// what it started is killed and its directory removed here.
+process.once("SIGTERM", () => {
+  for (const group of groups) signalGroup(group, "SIGKILL");
+  rmSync(root, { recursive: true, force: true });
+  process.exit(143);
+});
 const project = join(root, "greeting");
 const uri = brokerUri();
 const SECTION = "Quick start in a new project";
@@ -61,7 +70,10 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs a command to the end in `cwd` (the project unless said), killed after `timeoutMs`. */
+/**
+ * Runs a command to the end in `cwd` (the project unless said), in a process group of its own,
+ * which is killed when it ends (anything it left behind) or after `timeoutMs`.
+ */
 async function run(
   command: string,
   args: readonly string[],
@@ -71,18 +83,33 @@ async function run(
     timeoutMs = 60_000,
   }: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<Run> {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const group = child.pid;
+  if (group !== undefined) groups.add(group);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => group !== undefined && signalGroup(group, "SIGKILL"), timeoutMs);
   try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, {
-      cwd,
-      env: { ...process.env, ...env },
-      timeout: timeoutMs,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== "number") throw err; // not started, or killed by the timeout
-    return { code: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+    const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+    assert.ok(code !== null, `${command} ${args.join(" ")}: ended by ${signal}\n${stdout}\n${stderr}`);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+    if (group !== undefined) {
+      signalGroup(group, "SIGKILL");
+      groups.delete(group);
+    }
   }
 }
 
@@ -257,6 +284,7 @@ async function startService(
     env: { AMQP_URI: uri, ...env },
     detached: true, // npx and Enoki in a group of their own, stopped together
   });
+  groups.add(service.child.pid!);
   let pid: number | undefined;
   t.after(async () => {
     signalGroup(service.child.pid!, "SIGTERM");
