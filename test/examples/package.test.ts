@@ -140,6 +140,13 @@ function readmeFiles(): Map<string, string> {
   return files;
 }
 
+let compiled: Promise<string> | undefined;
+/** `npx tsc` in the project, once, before the tests that run what it compiles. */
+const tsc = () => {
+  compiled ??= npx(["tsc"]);
+  return compiled;
+};
+
 let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
 
 before(async () => {
@@ -182,14 +189,9 @@ export type Used = [Cluster, DependencyProvider, Entrypoint, ExtensionHost, Redi
 export const used = [connect, redis, startServices, workerFactory];
 `,
   );
+  // Compiling from now on, beside the first tests (which await it where they need it).
+  tsc().catch(() => undefined);
 });
-
-let compiled: Promise<string> | undefined;
-/** `npx tsc` in the project, once, before the tests that run what it compiles. */
-const tsc = () => {
-  compiled ??= npx(["tsc"]);
-  return compiled;
-};
 
 test("the tarball holds the built package, its sources for the maps, and nothing else", (t) => {
   const paths = packed.files.map((file) => file.path).sort();
@@ -234,6 +236,35 @@ test("the tarball holds the built package, its sources for the maps, and nothing
   );
 });
 
+/** Starts `npx enoki run <module>` in the project, as in a terminal; stopped when the test ends. */
+async function startService(
+  t: TestContext,
+  module: string,
+  env: Record<string, string> = {},
+): Promise<CliProcess> {
+  const service = startCommand("npx", ["enoki", "run", module], {
+    cwd: project,
+    env: { AMQP_URI: uri, ...env },
+    detached: true, // npx and Enoki in a group of their own, stopped together
+  });
+  groups.add(service.child.pid!);
+  let pid: number | undefined;
+  t.after(async () => {
+    signalGroup(service.child.pid!, "SIGTERM");
+    if (pid !== undefined) await waitForPidExit(pid);
+    await service.exited;
+  });
+  pid = loggedPid(await service.waitForLog(/"running services: greeting_service"/, 30_000));
+  return service;
+}
+
+test("npx enoki run greeting.ts answers the JavaScript client and the typed TypeScript client", async (t) => {
+  await startService(t, "greeting.ts");
+  assert.equal(await node(["call.js"]), "Hello, world!\n");
+  await tsc(); // client.ts to client.js
+  assert.equal(await node(["client.js"]), "Hello, world!\n");
+});
+
 test("npx tsc compiles the README's project, and the types of every subpath resolve", async () => {
   // The README's tsconfig.json: NodeNext, and no skipLibCheck, so the package's declaration files
   // are checked too.
@@ -273,35 +304,6 @@ test("with bundler resolution too; a misspelt method, or an argument of the wron
   );
 });
 
-/** Starts `npx enoki run <module>` in the project, as in a terminal; stopped when the test ends. */
-async function startService(
-  t: TestContext,
-  module: string,
-  env: Record<string, string> = {},
-): Promise<CliProcess> {
-  const service = startCommand("npx", ["enoki", "run", module], {
-    cwd: project,
-    env: { AMQP_URI: uri, ...env },
-    detached: true, // npx and Enoki in a group of their own, stopped together
-  });
-  groups.add(service.child.pid!);
-  let pid: number | undefined;
-  t.after(async () => {
-    signalGroup(service.child.pid!, "SIGTERM");
-    if (pid !== undefined) await waitForPidExit(pid);
-    await service.exited;
-  });
-  pid = loggedPid(await service.waitForLog(/"running services: greeting_service"/, 30_000));
-  return service;
-}
-
-test("npx enoki run greeting.ts answers the JavaScript client and the typed TypeScript client", async (t) => {
-  await startService(t, "greeting.ts");
-  assert.equal(await node(["call.js"]), "Hello, world!\n");
-  await tsc(); // client.ts to client.js
-  assert.equal(await node(["client.js"]), "Hello, world!\n");
-});
-
 test("npx enoki run greeting.js runs the compiled service with tsx and esbuild unresolvable", async (t) => {
   await tsc();
   // Every process of this test resolves modules through this hook, which refuses tsx, esbuild and
@@ -321,12 +323,14 @@ register("data:text/javascript," + encodeURIComponent(hooks));
   );
   const noTypeScript = { NODE_OPTIONS: `--import=${hook}` };
 
+  // And the hook works: a TypeScript service cannot run under it (tried meanwhile, for time).
+  const enoki = join(project, "node_modules", ".bin", "enoki");
+  const refusing = run(enoki, ["run", "greeting.ts"], { env: { AMQP_URI: uri, ...noTypeScript } });
+  refusing.catch(() => undefined); // awaited below, unless the service fails first
   await startService(t, "greeting.js", noTypeScript);
   assert.equal(await node(["call.js"], noTypeScript), "Hello, world!\n");
 
-  // And the hook works: a TypeScript service cannot run under it.
-  const enoki = join(project, "node_modules", ".bin", "enoki");
-  const refused = await run(enoki, ["run", "greeting.ts"], { env: { AMQP_URI: uri, ...noTypeScript } });
+  const refused = await refusing;
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(
     refused.stderr,
