@@ -72,6 +72,7 @@ export { ConfigurationError, EnokiError } from "./util/enoki-error.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./util/logger.js";
 export {
   BadRequest,
+  DeadlineExceeded,
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,

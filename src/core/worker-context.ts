@@ -3,7 +3,7 @@
  * (`nameko.*` headers) it passes on to every call and event it makes.
  */
 import { randomUUID } from "node:crypto";
-import { CALL_ID_STACK_KEY, contextHeaders } from "../wire/context-headers.js";
+import { CALL_ID_STACK_KEY, contextHeaders, DEADLINE_KEY, readDeadline } from "../wire/context-headers.js";
 import { callId } from "../wire/names.js";
 import { OutgoingHeaders, type OutgoingMessage } from "./outgoing-headers.js";
 
@@ -40,8 +40,18 @@ export class WorkerContext {
   readonly callId: string;
   /** Parent call ids, oldest first, ending with this worker's own {@link callId}. */
   readonly callIdStack: readonly string[];
-  /** Context data without `call_id_stack`: language, user_id, auth_token and anything else. */
+  /**
+   * Context data without `call_id_stack` and `deadline`: language, user_id, auth_token and
+   * anything else.
+   */
   readonly data: ContextData;
+  /**
+   * When the caller stops waiting, in epoch milliseconds (`Date.now()`'s clock), or `undefined`
+   * when nobody set a deadline (a Python caller, a call without a timeout, and every entrypoint
+   * other than `rpc`: an event or an HTTP request has no caller waiting on the broker). The calls
+   * this worker makes wait no longer than it. See {@link remainingMs}.
+   */
+  readonly deadline: number | undefined;
   /** Aborted when the container is killed while this worker runs. */
   readonly signal: AbortSignal;
   #headers: Record<string, unknown> | undefined;
@@ -54,10 +64,21 @@ export class WorkerContext {
     this.startedAt = performance.now();
     this.#outgoing = init.outgoingHeaders ?? NO_CONTRIBUTORS;
     this.callId = callId(init.serviceName, init.method, randomUUID());
-    const { [CALL_ID_STACK_KEY]: incoming, ...data } = init.data;
+    const { [CALL_ID_STACK_KEY]: incoming, [DEADLINE_KEY]: deadline, ...data } = init.data;
     this.data = data;
+    // Only a caller waiting for a reply has a deadline. An event dispatched by a Python worker
+    // carries its context data, the deadline included: it does not bind the handler.
+    this.deadline = this.entrypointKind === "rpc" ? readDeadline(deadline) : undefined;
     this.callIdStack = [...parentStack(incoming, init.parentCallsTracked), this.callId];
     this.signal = init.signal;
+  }
+
+  /**
+   * Milliseconds until {@link deadline}: 0 once it has passed, `Infinity` when there is none.
+   * @example if (this.ctx.remainingMs < 500) return cachedAnswer;
+   */
+  get remainingMs(): number {
+    return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - Date.now());
   }
 
   /** The first call id of the chain, or `undefined` when this worker started it. */

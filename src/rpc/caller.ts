@@ -6,9 +6,10 @@ import { randomUUID } from "node:crypto";
 import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
 import { diagnostics, type RpcCallFinished } from "../util/diagnostics.js";
+import { withDeadline } from "../wire/context-headers.js";
 import type { Serializer } from "../wire/json.js";
 import { PERSISTENT, rpcRoutingKey, TRANSIENT } from "../wire/names.js";
-import { UnknownService } from "../wire/remote-errors.js";
+import { DeadlineExceeded, UnknownService } from "../wire/remote-errors.js";
 import { encodeRequest } from "../wire/rpc-envelope.js";
 import { RpcTimeout } from "./errors.js";
 import type { ReplyListener } from "./reply-listener.js";
@@ -21,8 +22,13 @@ export interface RpcRequest {
   readonly kwargs: Readonly<Record<string, unknown>>;
   /** The `nameko.*` headers (context data and call id stack). */
   readonly headers: Readonly<Record<string, unknown>>;
-  /** 0 waits forever. */
+  /** 0 waits forever (unless {@link deadline} is set). */
   readonly timeoutMs: number;
+  /**
+   * The deadline of the worker making the call (epoch milliseconds), if it has one: the call
+   * waits no longer than it, whatever its own timeout.
+   */
+  readonly deadline?: number | undefined;
 }
 
 /** Sends requests and returns their replies. */
@@ -54,13 +60,25 @@ export class RpcCaller {
     this.#deliveryMode = persistent ? PERSISTENT : TRANSIENT;
   }
 
-  /** Calls a remote method; resolves with its result or rejects with its (rebuilt) error. */
+  /**
+   * Calls a remote method; resolves with its result or rejects with its (rebuilt) error.
+   *
+   * A call that will stop waiting (a timeout, or the calling worker's deadline, whichever comes
+   * first) carries its deadline: the `nameko.deadline` header (epoch milliseconds) and the AMQP
+   * `expiration` (the milliseconds left), so the broker drops the request once nobody waits for
+   * it. A call with neither is sent exactly as Nameko sends it.
+   */
   async call(request: RpcRequest): Promise<unknown> {
     const body = encodeRequest(this.#serializer, request.args, request.kwargs);
     const target = rpcRoutingKey(request.service, request.method);
     if (!this.#listener.isReady) await this.#listener.ready(target);
+    const now = Date.now();
+    const deadline = earliest(request.timeoutMs > 0 ? now + request.timeoutMs : undefined, request.deadline);
+    const leftMs = deadline === undefined ? 0 : deadline - now;
+    if (deadline !== undefined && leftMs <= 0)
+      throw new DeadlineExceeded(`The deadline passed ${now - deadline} ms before ${target} was called`);
     const correlationId = randomUUID();
-    const reply = this.#listener.expect(correlationId, target, request.timeoutMs);
+    const reply = this.#listener.expect(correlationId, target, leftMs);
     this.#transport
       .publish({
         exchange: this.#exchange,
@@ -74,7 +92,11 @@ export class RpcCaller {
           priority: 0,
           correlationId,
           replyTo: this.#listener.routingKey,
-          headers: request.headers as Record<string, unknown>,
+          expiration: deadline === undefined ? undefined : String(leftMs),
+          headers:
+            deadline === undefined
+              ? (request.headers as Record<string, unknown>)
+              : withDeadline(request.headers, deadline),
         },
       })
       .catch((err: Error) => {
@@ -104,4 +126,10 @@ export class RpcCaller {
       diagnostics.rpcCallFinished.publish(finished);
     }
   }
+}
+
+/** The earlier of two optional deadlines. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }

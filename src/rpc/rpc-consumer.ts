@@ -13,10 +13,10 @@ import { bindArguments, type Signature } from "../core/signature.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
 import { diagnostics, type Redelivery } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
-import { contextFromHeaders } from "../wire/context-headers.js";
+import { contextFromHeaders, DEADLINE_KEY, readDeadline } from "../wire/context-headers.js";
 import type { Serializer } from "../wire/json.js";
 import { rpcBindingKey, rpcExchange, rpcQueue } from "../wire/names.js";
-import { MethodNotFound, UnserializableValueError } from "../wire/remote-errors.js";
+import { DeadlineExceeded, MethodNotFound, UnserializableValueError } from "../wire/remote-errors.js";
 import {
   decodeRequest,
   encodeErrorReply,
@@ -29,6 +29,8 @@ import { toWireError, type WireError } from "../wire/wire-error.js";
 /** What the consumer needs of an `@rpc` entrypoint: its method and the signature to bind. */
 export interface RpcMethod extends Entrypoint {
   readonly signature: Signature;
+  /** Answer a request whose deadline has passed with `DeadlineExceeded` instead of running it. */
+  readonly refuseExpired?: boolean;
 }
 
 /** Consumes a service's RPC queue and answers every request. */
@@ -103,10 +105,13 @@ export class RpcConsumer implements Extension {
     const serializer = replySerializer(delivery, this.#serializer);
     let args: unknown[];
     let entrypoint: RpcMethod;
+    let data: Record<string, unknown>;
     try {
       entrypoint = this.#entrypointFor(delivery.routingKey);
       const request = decodeRequest(delivery, this.#maxBodyBytes);
       args = bindArguments(entrypoint.signature, request.args, request.kwargs);
+      data = contextFromHeaders(delivery.properties.headers);
+      if (entrypoint.refuseExpired) refuseExpired(data, delivery.routingKey);
     } catch (err) {
       // Name the error the caller gets, as well as the reason: "nope" alone says nothing.
       const { name, message } = err as Error;
@@ -117,7 +122,6 @@ export class RpcConsumer implements Extension {
       void this.#reply(delivery, serializer, { ok: false, error: err });
       return;
     }
-    const data = contextFromHeaders(delivery.properties.headers);
     void this.#container
       .spawnWorker(entrypoint, args, data, (_ctx, outcome) => this.#reply(delivery, serializer, outcome))
       .then((run) => {
@@ -181,4 +185,15 @@ export class RpcConsumer implements Extension {
   #wireError(error: unknown): WireError {
     return toWireError(error, this.#container.serviceName);
   }
+}
+
+/** Throws `DeadlineExceeded` when the request's deadline has passed. */
+function refuseExpired(data: Readonly<Record<string, unknown>>, routingKey: string): void {
+  const deadline = readDeadline(data[DEADLINE_KEY]);
+  if (deadline === undefined) return;
+  const late = Date.now() - deadline;
+  if (late >= 0)
+    throw new DeadlineExceeded(
+      `The caller's deadline passed ${late} ms before ${routingKey} could start; it was not run`,
+    );
 }

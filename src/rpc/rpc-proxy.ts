@@ -57,6 +57,7 @@ export class RpcProxyProvider implements DependencyProvider<ServiceClient<unknow
         kwargs,
         headers: ctx.headersFor({ kind: "rpc", target: `${this.#service}.${method}` }),
         timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+        deadline: ctx.deadline,
       }),
     );
   }

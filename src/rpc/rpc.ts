@@ -18,6 +18,13 @@ export interface RpcOptions {
   expectedErrors?: readonly Function[];
   /** A shorter name for {@link RpcOptions.expectedErrors} (`@http` takes `expectedErrors`). */
   expected?: readonly Function[];
+  /**
+   * Refuse to start a call whose caller's deadline (the `nameko.deadline` header) has already
+   * passed: the caller has given up, so the work would be wasted, or worse, done twice when the
+   * caller retries. The request is answered with `DeadlineExceeded` and the method does not run.
+   * Off by default; calls without a deadline (from Python, or without a timeout) always run.
+   */
+  refuseExpired?: boolean;
 }
 
 /**
@@ -27,6 +34,7 @@ export interface RpcOptions {
  * @example
  * @rpc async hello(name: string) { return `Hello, ${name}!`; }
  * @rpc({ expectedErrors: [NotFound] }) async get(id: string) { ... }
+ * @rpc({ refuseExpired: true }) async book(trip: Trip) { ... }
  */
 export function rpc(method: Function, context: AnyMethodContext): void;
 export function rpc(options: RpcOptions): (method: Function, context: AnyMethodContext) => void;
@@ -57,6 +65,7 @@ export class RpcEntrypoint implements Entrypoint {
   readonly method: string;
   readonly signature: Signature;
   readonly expected: readonly Function[];
+  readonly refuseExpired: boolean;
   readonly #consumer: RpcConsumer;
 
   constructor(container: ExtensionHost, signature: Signature, options: RpcOptions) {
@@ -64,6 +73,7 @@ export class RpcEntrypoint implements Entrypoint {
     this.name = `rpc ${container.serviceName}.${signature.method}`;
     this.signature = signature;
     this.expected = options.expectedErrors ?? options.expected ?? [];
+    this.refuseExpired = options.refuseExpired ?? false;
     this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
   }
 

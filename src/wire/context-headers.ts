@@ -1,6 +1,16 @@
 /**
  * Context data on the wire: each entry travels as a `nameko.<key>` header, the call id stack as
  * `nameko.call_id_stack`, exactly as Nameko writes and reads them.
+ *
+ * Enoki adds one header of its own, in the same style: `nameko.deadline`, the caller's deadline
+ * as an integer (an AMQP int64), milliseconds since the Unix epoch. An RPC request carries it when
+ * its caller will stop waiting at some point (a call with a timeout, or a call made by a worker
+ * that has a deadline itself); the request's AMQP `expiration` then holds the milliseconds left,
+ * so RabbitMQ drops a request nobody waits for any more. A worker started by such a request
+ * passes the deadline on to the calls it makes, which wait no longer than it
+ * (`min(own timeout, time left)`), as gRPC propagates deadlines. Nameko does not know the header:
+ * it reads it as context data and forwards it with its own calls, unchanged, which keeps the
+ * deadline of a chain that runs through a Python service.
  */
 import { setOwn } from "../util/set-own.js";
 
@@ -10,6 +20,37 @@ export const HEADER_PREFIX = "nameko.";
 export const CALL_ID_STACK_KEY = "call_id_stack";
 /** Header carrying the call id stack. */
 export const CALL_ID_STACK_HEADER = `${HEADER_PREFIX}${CALL_ID_STACK_KEY}`;
+/** Context key of the caller's deadline (Enoki's; Nameko forwards it as context data). */
+export const DEADLINE_KEY = "deadline";
+/** Header carrying the caller's deadline: epoch milliseconds, an integer. */
+export const DEADLINE_HEADER = `${HEADER_PREFIX}${DEADLINE_KEY}`;
+
+/**
+ * A deadline read from context data: a positive, safe integer of epoch milliseconds (py-amqp and
+ * amqplib may give a 64-bit integer as a bigint), or `undefined` for anything else.
+ */
+export function readDeadline(value: unknown): number | undefined {
+  const ms = typeof value === "bigint" ? Number(value) : value;
+  return typeof ms === "number" && Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
+}
+
+/**
+ * `headers` with the deadline header added, before the call id stack (which Nameko writes last).
+ * A new object: `headers` may be shared by every call of a worker.
+ */
+export function withDeadline(
+  headers: Readonly<Record<string, unknown>>,
+  deadline: number,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(headers)) {
+    if (key === DEADLINE_HEADER) continue;
+    if (key === CALL_ID_STACK_HEADER) out[DEADLINE_HEADER] = deadline;
+    setOwn(out, key, headers[key]);
+  }
+  if (!(DEADLINE_HEADER in out)) out[DEADLINE_HEADER] = deadline;
+  return out;
+}
 
 /**
  * The `nameko.*` headers for context data and a call id stack. Entries whose value is null or

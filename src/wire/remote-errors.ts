@@ -37,6 +37,14 @@ export class MethodNotFound extends BadRequest {}
 /** The arguments do not fit the method's parameters. */
 export class IncorrectSignature extends BadRequest {}
 
+/**
+ * The caller's deadline had passed: a service refused to start a call nobody waits for any more
+ * (an `@rpc({ refuseExpired: true })` method), or a call made inside a worker had no time left
+ * to be sent. Registered as `enoki.exceptions.DeadlineExceeded`; a Python caller gets a
+ * `RemoteError` with `exc_type` `DeadlineExceeded`.
+ */
+export class DeadlineExceeded extends ServiceError {}
+
 /** The result of an RPC method cannot be serialized. */
 export class UnserializableValueError extends ServiceError {
   constructor(value?: unknown) {

@@ -5,6 +5,7 @@
 import { setOwn } from "../util/set-own.js";
 import { describeValue } from "./python-text.js";
 import {
+  DeadlineExceeded,
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,
@@ -47,6 +48,8 @@ registerRemoteError(MalformedRequest, `${NAMEKO}.MalformedRequest`);
 registerRemoteError(MethodNotFound, `${NAMEKO}.MethodNotFound`);
 registerRemoteError(IncorrectSignature, `${NAMEKO}.IncorrectSignature`);
 registerRemoteError(UnserializableValueError, `${NAMEKO}.UnserializableValueError`);
+// Enoki's own: Nameko has no deadlines.
+registerRemoteError(DeadlineExceeded, "enoki.exceptions.DeadlineExceeded");
 
 // JavaScript's built-in errors, sent as the nearest Python builtin so Python callers see a
 // familiar exc_type.

@@ -2,6 +2,12 @@
  * What Enoki clients publish matches the requests Nameko callers publish: exchange, routing key,
  * properties, headers (with the AMQP types Python reads back) and body; nested calls carry a
  * call id stack of two. Reply queues and the service queue are declared as Nameko declares them.
+ *
+ * Nameko's callers wait forever (a `ClusterRpcProxy` and a service's `RpcProxy` have no timeout),
+ * and a call without a timeout is byte for byte theirs: the fixtures are matched by clients with
+ * `timeoutMs: 0` and services with `RPC_TIMEOUT: 0`. A call with a timeout differs by exactly two
+ * things, checked at the end: the `expiration` property (the milliseconds left) and the
+ * `nameko.deadline` header (epoch milliseconds, an int64), before the call id stack.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -36,18 +42,20 @@ const X_EXPIRES = [["x-expires", "signedint", 300000]];
 const CONTEXT = FIXTURE_CONTEXT;
 
 before(async () => {
-  runner = await runServices([Alpha, Beta], { config: { AMQP_URI: uri }, logger: silentLogger });
-  cluster = await connect({ uri, logger: silentLogger });
+  runner = await runServices([Alpha, Beta], {
+    config: { AMQP_URI: uri, RPC_TIMEOUT: 0 },
+    logger: silentLogger,
+  });
+  cluster = await connect({ uri, logger: silentLogger, timeoutMs: 0 });
 });
 after(async () => {
   await cluster?.close();
   await runner?.stop();
 });
 
-function assertRequestMatches(
-  fixture: Fixture,
-  msg: Awaited<ReturnType<Awaited<ReturnType<typeof openTap>>["next"]>>,
-) {
+type TapMessage = Awaited<ReturnType<Awaited<ReturnType<typeof openTap>>["next"]>>;
+
+function assertRequestMatches(fixture: Fixture, msg: TapMessage) {
   assert.equal(msg.fields.exchange, fixture.exchange);
   assert.equal(msg.fields.routingKey, fixture.routing_key);
   const props = fixtureProperties(msg.properties as unknown as Record<string, unknown>);
@@ -91,7 +99,7 @@ test("every call of one client carries the same standalone call id (Nameko 2.14)
 
 test("a call with context data matches rpc_request_with_context, types included", async () => {
   const fixture = loadFixture("rpc_request_with_context");
-  await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
+  await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT, timeoutMs: 0 });
   await using tap = await openTap(uri, "nameko-rpc", "alpha.whoami");
   await using python = await pythonTap(uri, "nameko-rpc", "alpha.whoami");
   await withContext.rpc.alpha!.whoami!();
@@ -141,10 +149,60 @@ test("a nested call from a service matches rpc_request_nested (call id stack of 
 
 test("a nested call forwards every context header (rpc_request_nested_with_context)", async () => {
   const fixture = loadFixture("rpc_request_nested_with_context");
-  await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT });
+  await using withContext = await connect({ uri, logger: silentLogger, contextData: CONTEXT, timeoutMs: 0 });
   await using tap = await openTap(uri, "nameko-rpc", "beta.echo");
   await withContext.rpc.alpha!.nested!("y");
   assertRequestMatches(fixture, await tap.next());
+});
+
+/**
+ * A request with a deadline, checked against a fixture: the `expiration` (a whole number of
+ * milliseconds, at most `timeoutMs`) and the `nameko.deadline` header (before the call id stack)
+ * are checked, then taken away, and the rest must match the fixture as a deadline-less call does.
+ * Returns the deadline.
+ */
+function assertRequestWithDeadline(fixture: Fixture, msg: TapMessage, timeoutMs: number, sentAt: number) {
+  const { expiration, headers = {} } = msg.properties;
+  assert.match(String(expiration), /^[1-9][0-9]*$/, "expiration: milliseconds as a string");
+  assert.ok(Number(expiration) <= timeoutMs, `expiration ${expiration} <= ${timeoutMs}`);
+  const deadline = headers["nameko.deadline"] as number;
+  assert.ok(Number.isSafeInteger(deadline), "nameko.deadline: an integer");
+  assert.ok(deadline >= sentAt + timeoutMs && deadline <= Date.now() + timeoutMs, "the caller's deadline");
+  const keys = Object.keys(fixture.headers);
+  keys.splice(keys.indexOf("nameko.call_id_stack"), 0, "nameko.deadline");
+  assert.deepEqual(Object.keys(headers), keys, "nameko.deadline goes before the call id stack");
+  const { "nameko.deadline": _, ...rest } = headers;
+  assertRequestMatches(fixture, {
+    ...msg,
+    properties: { ...msg.properties, expiration: undefined, headers: rest },
+  } as TapMessage);
+  return deadline;
+}
+
+test("a call with a timeout adds expiration and nameko.deadline, nothing else (rpc_request_no_context)", async () => {
+  const fixture = loadFixture("rpc_request_no_context");
+  await using timed = await connect({ uri, logger: silentLogger, timeoutMs: 5000 });
+  await using tap = await openTap(uri, "nameko-rpc", "alpha.echo");
+  await using python = await pythonTap(uri, "nameko-rpc", "alpha.echo");
+  const sentAt = Date.now();
+  await timed.rpc.alpha!.echo!("hello", kwargs({ b: 2 }));
+  assertRequestWithDeadline(fixture, await tap.next(), 5000, sentAt);
+  // Python reads the deadline as an int and the expiration as the string AMQP defines.
+  const seen = await python.message;
+  const headers = seen.headers?.v as Record<string, { t: string; v: unknown }>;
+  assert.equal(headers["nameko.deadline"]?.t, "int");
+  assert.match(String(seen.properties.expiration), /^[1-9][0-9]*$/);
+});
+
+test("a nested call inside a call with a timeout carries the caller's deadline (rpc_request_nested_with_context)", async () => {
+  const fixture = loadFixture("rpc_request_nested_with_context");
+  await using timed = await connect({ uri, logger: silentLogger, contextData: CONTEXT, timeoutMs: 5000 });
+  await using outer = await openTap(uri, "nameko-rpc", "alpha.nested");
+  await using tap = await openTap(uri, "nameko-rpc", "beta.echo");
+  const sentAt = Date.now();
+  await timed.rpc.alpha!.nested!("y");
+  const deadline = (await outer.next()).properties.headers?.["nameko.deadline"];
+  assert.equal(assertRequestWithDeadline(fixture, await tap.next(), 5000, sentAt), deadline);
 });
 
 test("a call to a service nobody serves fails fast with UnknownService (rpc_unknown_service_return)", async () => {

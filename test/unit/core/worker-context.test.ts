@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WorkerContext } from "../../../src/core/worker-context.js";
-import { contextFromHeaders, contextHeaders } from "../../../src/wire/context-headers.js";
+import { contextFromHeaders, contextHeaders, withDeadline } from "../../../src/wire/context-headers.js";
 
 const make = (data: Record<string, unknown>, tracked = 10) =>
   new WorkerContext({
@@ -43,4 +43,66 @@ test("headers in: prefix stripped, unprefixed kept; out: prefixed, nulls dropped
   const hostile = contextFromHeaders(JSON.parse('{"nameko.__proto__": {"polluted": 1}}'));
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.ok(Object.hasOwn(hostile, "__proto__"));
+});
+
+test("an rpc worker reads its caller's deadline: out of the context data, with the time left", () => {
+  const deadline = Date.now() + 10_000;
+  const ctx = new WorkerContext({
+    serviceName: "svc",
+    method: "m",
+    entrypointKind: "rpc",
+    data: { language: "de", deadline: BigInt(deadline) },
+    parentCallsTracked: 10,
+    signal: new AbortController().signal,
+  });
+  assert.equal(ctx.deadline, deadline);
+  assert.ok(ctx.remainingMs > 9_000 && ctx.remainingMs <= 10_000, `${ctx.remainingMs}`);
+  // Not forwarded as context data: each call sends its own (shorter or equal) deadline.
+  assert.deepEqual(ctx.data, { language: "de" });
+  assert.equal(ctx.headers["nameko.deadline"], undefined);
+  const past = new WorkerContext({
+    serviceName: "svc",
+    method: "m",
+    entrypointKind: "rpc",
+    data: { deadline: Date.now() - 5 },
+    parentCallsTracked: 10,
+    signal: new AbortController().signal,
+  });
+  assert.equal(past.remainingMs, 0);
+});
+
+test("no deadline: none sent, not an rpc worker, or not a positive integer", () => {
+  assert.equal(make({}).deadline, undefined);
+  assert.equal(make({}).remainingMs, Number.POSITIVE_INFINITY);
+  // An event from a Python worker carries its context data, the deadline too: it binds nobody.
+  const event = new WorkerContext({
+    serviceName: "svc",
+    method: "m",
+    entrypointKind: "event_handler",
+    data: { deadline: Date.now() + 1000 },
+    parentCallsTracked: 10,
+    signal: new AbortController().signal,
+  });
+  assert.equal(event.deadline, undefined);
+  assert.deepEqual(event.data, {});
+  for (const bad of ["123", -5, 1.5, null, {}]) {
+    const ctx = new WorkerContext({
+      serviceName: "svc",
+      method: "m",
+      entrypointKind: "rpc",
+      data: { deadline: bad },
+      parentCallsTracked: 10,
+      signal: new AbortController().signal,
+    });
+    assert.equal(ctx.deadline, undefined, String(bad));
+  }
+});
+
+test("withDeadline puts the deadline before the call id stack, in a new object", () => {
+  const headers = { "nameko.language": "de", "nameko.call_id_stack": ["a"] };
+  const out = withDeadline(headers, 123);
+  assert.deepEqual(Object.keys(out), ["nameko.language", "nameko.deadline", "nameko.call_id_stack"]);
+  assert.equal(out["nameko.deadline"], 123);
+  assert.deepEqual(Object.keys(headers), ["nameko.language", "nameko.call_id_stack"]);
+  assert.deepEqual(withDeadline({ "nameko.deadline": 1, x: 2 }, 5), { x: 2, "nameko.deadline": 5 });
 });
