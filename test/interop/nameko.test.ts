@@ -33,6 +33,7 @@ import {
   silentLogger,
   workerContext,
 } from "../../src/index.js";
+import { openTap } from "../support/amqp-tap.js";
 import { createVhost } from "../support/broker.js";
 import { PYTHON } from "../support/python.js";
 import { listBroker } from "../support/queues.js";
@@ -70,6 +71,18 @@ class TsInterop {
   @rpc
   whoami(): { stack: readonly string[]; language: unknown } {
     return { stack: this.ctx.callIdStack, language: this.ctx.data.language };
+  }
+
+  /** The worker's deadline, and a call to Nameko made under it. */
+  @rpc
+  async deadline(): Promise<{ deadline: number | null; remainingMs: number | null; nested: unknown }> {
+    const { deadline, remainingMs } = this.ctx;
+    const nested = await this.py.add!(1, 2);
+    return {
+      deadline: deadline ?? null,
+      remainingMs: Number.isFinite(remainingMs) ? remainingMs : null,
+      nested,
+    };
   }
 
   @rpc
@@ -234,6 +247,35 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
     assert.match(viaPy.stack[2]!, new RegExp(`^ts_interop\\.whoami\\.${UUID}$`));
   });
 
+  test("deadlines: Nameko ignores them and keeps working, and forwards nameko.deadline to Enoki", async () => {
+    // Enoki's requests to Nameko carry expiration and nameko.deadline: Nameko answers as usual.
+    await using timed = await connect({ uri, logger: silentLogger, timeoutMs: 5000 });
+    await using tap = await openTap(uri, "nameko-rpc", "py_interop.ts_deadline");
+    assert.equal(await timed.rpc.py_interop!.add!(1, 2), 3);
+    // Enoki -> Nameko -> Enoki: the call through the Python service works, and the Enoki worker
+    // at the end has the first caller's deadline, which Nameko forwarded as context data.
+    const through = (await timed.rpc.py_interop!.ts_deadline!()) as {
+      deadline: number;
+      remainingMs: number;
+      nested: number;
+    };
+    const sent = await tap.next();
+    assert.equal(sent.properties.expiration !== undefined, true);
+    assert.equal(through.deadline, Number(sent.properties.headers?.["nameko.deadline"]));
+    assert.ok(through.remainingMs > 0 && through.remainingMs <= 5000, `remaining ${through.remainingMs}`);
+    assert.equal(through.nested, 3);
+    // An Enoki caller without a timeout: nothing added, Nameko and Enoki as before.
+    await using patient = await connect({ uri, logger: silentLogger, timeoutMs: 0 });
+    assert.deepEqual(await patient.rpc.py_interop!.ts_deadline!(), {
+      deadline: null,
+      remainingMs: null,
+      nested: 3,
+    });
+    const plain = await tap.next();
+    assert.equal(plain.properties.expiration, undefined);
+    assert.equal(plain.properties.headers?.["nameko.deadline"], undefined);
+  });
+
   test("events flow from Nameko to Enoki and back", async () => {
     fromPython.length = 0;
     const received = new Promise<void>((resolve) => {
@@ -267,6 +309,9 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
     // 2.14: standalone_rpc_proxy.call.<uuid>; 3: standalone_rpc_client.<client uuid>.<uuid>
     assert.match(stack[0]!, new RegExp(`^standalone_rpc_(proxy\\.call|client\\.${UUID})\\.${UUID}$`));
     assert.match(stack[1]!, new RegExp(`^ts_interop\\.whoami\\.${UUID}$`));
+    // A Python caller sends no deadline: today's behaviour (the worker has none; its call to
+    // Nameko waits its own RPC_TIMEOUT and works).
+    assert.deepEqual(out.deadline, { deadline: null, remainingMs: null, nested: 3 });
     await received;
     assert.deepEqual(fromPython, [{ from: "standalone" }]);
   });

@@ -61,6 +61,11 @@ class PyService:
         return self.ts.whoami()
 
     @rpc
+    def ts_deadline(self):
+        # Nameko knows no deadlines: it forwards nameko.deadline as context data, unchanged.
+        return self.ts.deadline()
+
+    @rpc
     def ts_errors(self):
         errors = []
         for call in (lambda: self.ts.boom(), lambda: self.ts.missing(), lambda: self.ts.hello()):

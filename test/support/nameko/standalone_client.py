@@ -24,6 +24,8 @@ out = {}
 with client as n:
     out["hello"] = n.ts_interop.hello("shell")
     out["whoami"] = n.ts_interop.whoami()
+    # A Python caller sends no deadline: the Enoki worker has none, its own calls their RPC_TIMEOUT.
+    out["deadline"] = n.ts_interop.deadline()
     try:
         n.ts_interop.boom()
     except Exception as exc:
