@@ -482,6 +482,22 @@ function describeDelivery(connect: MakeTransport): void {
     assert.equal(transport.status, "connected");
   });
 
+  test("a message whose expiration ran out before delivery is dropped; the others arrive", async () => {
+    const transport = await connect();
+    const ex = topic();
+    const q = queue();
+    const first = await consume(transport, { exchange: ex, queue: q });
+    await first.consumer.close(); // the queue stays, with nobody consuming it
+    await send(transport, ex.name, "k", "gone", { properties: { expiration: "100" } });
+    await send(transport, ex.name, "k", "kept", { properties: { expiration: "60000" } });
+    await send(transport, ex.name, "k", "plain");
+    await sleep(400);
+    const { inbox } = await consume(transport, { exchange: ex, queue: q });
+    await inbox.settlesAt(2);
+    assert.deepEqual(inbox.bodies, ["kept", "plain"]);
+    assert.equal(inbox.deliveries[0]!.properties.expiration, "60000");
+  });
+
   test("keeps the order of messages in a queue", async () => {
     const transport = await connect();
     const ex = topic();

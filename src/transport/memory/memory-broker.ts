@@ -48,10 +48,14 @@ const VHOST = "/";
  * default exchange), durable, exclusive, auto-delete and expiring queues, round-robin delivery
  * with per-consumer prefetch, and requeueing in original order.
  *
+ * Per-message TTL (`expiration`) is honoured as RabbitMQ honours it: a message whose time has run
+ * out is dropped when it reaches the head of its queue (RabbitMQ also does so on a timer while
+ * nobody consumes; here it waits for the next delivery round).
+ *
  * Not simulated: persistence and restarts (`durable` only matters for re-declaration checks),
- * per-message TTL (`expiration`) and the `x-message-ttl`, `x-max-length` and dead-letter
- * arguments (accepted, compared on re-declaration, otherwise ignored), priorities, and header
- * arguments on bindings. `x-expires` is honoured with a timer.
+ * the `x-message-ttl`, `x-max-length` and dead-letter arguments (accepted, compared on
+ * re-declaration, otherwise ignored), priorities, and header arguments on bindings. `x-expires`
+ * is honoured with a timer.
  *
  * @example
  * const broker = new MemoryBroker();
@@ -204,6 +208,7 @@ export class MemoryBroker {
     if (queues.size === 0) return false;
     const seq = ++this.#seq;
     const body = Buffer.from(message.body);
+    const expiresAt = expiryOf(properties.expiration);
     for (const queue of queues) {
       queue.enqueue({
         seq,
@@ -211,6 +216,7 @@ export class MemoryBroker {
         routingKey: message.routingKey,
         body,
         properties,
+        expiresAt,
         redelivered: false,
       });
     }
@@ -284,6 +290,13 @@ function storedProperties(properties: MessageProperties): StoredMessage["propert
     appId: properties.appId,
     headers: wireHeaders(properties.headers ?? {}),
   };
+}
+
+/** When a message with this `expiration` (milliseconds, as a string) runs out; undefined: never. */
+function expiryOf(expiration: string | undefined): number | undefined {
+  return expiration !== undefined && /^[0-9]+$/.test(expiration)
+    ? Date.now() + Number(expiration)
+    : undefined;
 }
 
 function expiresMs(spec: QueueSpec): number | undefined {

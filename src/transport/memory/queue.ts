@@ -14,6 +14,8 @@ export interface StoredMessage {
   readonly body: Buffer;
   /** Headers already in their wire form (see `wire-headers.ts`). */
   readonly properties: Readonly<MessageProperties> & { readonly headers: Record<string, unknown> };
+  /** When its `expiration` runs out (`Date.now()` milliseconds); never when undefined. */
+  readonly expiresAt?: number | undefined;
   redelivered: boolean;
 }
 
@@ -145,6 +147,7 @@ export class MemoryQueue {
   dispatch(): void {
     let budget = this.messageCount;
     while (budget > 0 && !this.#deleted && this.messageCount > 0) {
+      if (this.#dropExpired()) continue;
       const consumer = this.#nextConsumer();
       if (consumer === undefined) return;
       budget--;
@@ -177,6 +180,17 @@ export class MemoryQueue {
       return consumer;
     }
     return undefined;
+  }
+
+  /**
+   * Per-message TTL (`expiration`), as RabbitMQ applies it: a message whose time has run out is
+   * dropped when it reaches the head of the queue, never delivered. Returns whether it dropped one.
+   */
+  #dropExpired(): boolean {
+    const head = this.#requeued[0] ?? this.#ready[this.#head];
+    if (head?.expiresAt === undefined || head.expiresAt > Date.now()) return false;
+    this.#take();
+    return true;
   }
 
   #take(): StoredMessage {
