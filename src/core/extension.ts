@@ -32,6 +32,13 @@ export interface Entrypoint extends Extension {
   readonly method: string;
   /** Error classes that are part of the method's contract: logged as warnings, not errors. */
   readonly expected: readonly Function[];
+  /**
+   * Asked once the worker has its `max_workers` slot, just before it would start: an error
+   * returned here ends the worker with that error (the result handler gets it, a warning is
+   * logged) without running the method, injecting dependencies or calling any dependency hook.
+   * `@rpc({ refuseExpired: true })` uses it to refuse a call whose caller's deadline has passed.
+   */
+  refuseWorker?(ctx: WorkerContext): Error | undefined;
 }
 
 /** How a worker ended, as seen by dependency providers. */

@@ -90,11 +90,18 @@ export class WorkerRunner {
       signal: this.#init.killed,
       outgoingHeaders: this.#init.outgoingHeaders,
     });
-    const outcome = await this.#call(entrypoint, ctx, args);
+    const refusal = entrypoint.refuseWorker?.(ctx);
+    if (refusal !== undefined) {
+      const where = { ...workerLogFields(ctx), entrypoint: entrypoint.name, err: briefly(refusal) };
+      this.#init.logger.warn(where, `refused to start the worker: ${refusal.message}`);
+    }
+    const outcome: WorkerOutcome =
+      refusal === undefined ? await this.#call(entrypoint, ctx, args) : { ok: false, error: refusal };
     if (diagnostics.workerFinished.hasSubscribers) this.#report(entrypoint, ctx, outcome);
     const killed = this.#init.killed.aborted;
     if (!killed) await this.#handle(ctx, outcome, handleResult);
-    await this.#afterHooks(ctx, outcome);
+    // A refused worker set nothing up: no dependency hook has anything to finish.
+    if (refusal === undefined) await this.#afterHooks(ctx, outcome);
     if (this.#doneListeners.size > 0) this.#workerDone({ entrypoint, args, context: ctx, outcome });
     return killed ? { status: "killed", outcome } : { status: "finished", outcome };
   }

@@ -6,6 +6,8 @@ import type { Entrypoint } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import type { Signature } from "../core/signature.js";
+import type { WorkerContext } from "../core/worker-context.js";
+import { DeadlineExceeded } from "../wire/remote-errors.js";
 import { RpcConsumer } from "./rpc-consumer.js";
 
 /** Options of `@rpc`. */
@@ -20,8 +22,9 @@ export interface RpcOptions {
   expected?: readonly Function[];
   /**
    * Refuse to start a call whose caller's deadline (the `nameko.deadline` header) has already
-   * passed: the caller has given up, so the work would be wasted, or worse, done twice when the
-   * caller retries. The request is answered with `DeadlineExceeded` and the method does not run.
+   * passed, when the request arrives or while it waits for a `max_workers` slot: the caller has
+   * given up, so the work would be wasted, or worse, done twice when the caller retries. The
+   * request is answered with `DeadlineExceeded` and the method does not run.
    * Off by default; calls without a deadline (from Python, or without a timeout) always run.
    */
   refuseExpired?: boolean;
@@ -75,6 +78,15 @@ export class RpcEntrypoint implements Entrypoint {
     this.expected = options.expectedErrors ?? options.expected ?? [];
     this.refuseExpired = options.refuseExpired ?? false;
     this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
+  }
+
+  /** With `refuseExpired`, a call whose caller's deadline passed while it waited for a slot. */
+  refuseWorker(ctx: WorkerContext): Error | undefined {
+    if (!this.refuseExpired || ctx.deadline === undefined || ctx.remainingMs > 0) return undefined;
+    const late = Date.now() - ctx.deadline;
+    return new DeadlineExceeded(
+      `The caller's deadline passed ${late} ms before ${ctx.serviceName}.${this.method} could start; it was not run`,
+    );
   }
 
   // Registered at setup, not when built: an entrypoint removed before start (restrictEntrypoints)

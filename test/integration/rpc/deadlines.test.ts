@@ -20,6 +20,7 @@ import {
 } from "../../../src/index.js";
 import { openTap } from "../../support/amqp-tap.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
+import { captureLogger, type LogLine } from "../../support/logs.js";
 import { testResources } from "../../support/resources.js";
 
 const resources = testResources();
@@ -226,4 +227,65 @@ test("@rpc({ refuseExpired: true }) answers a request past its deadline with Dea
   const noDeadline = await resources.client({ uri, timeoutMs: 0 });
   assert.equal(await noDeadline.rpc[guardedName]!.guarded!("none"), "none");
   assert.deepEqual(guardedRan, ["plain old", "guarded fresh", "guarded none"]);
+});
+
+// --- refuseExpired, while waiting for a worker slot --------------------------------------------
+
+const busyName = uniqueName("deadline_busy");
+const busyRan: string[] = [];
+let openBusy: () => void = () => {};
+let busyStarted = false;
+
+@service(busyName)
+class Busy {
+  @rpc
+  async hold() {
+    busyStarted = true;
+    await new Promise<void>((resolve) => {
+      openBusy = resolve;
+    });
+    return "held";
+  }
+
+  @rpc({ refuseExpired: true })
+  guarded(tag: string) {
+    busyRan.push(`guarded ${tag}`);
+    return tag;
+  }
+
+  @rpc
+  plain(tag: string) {
+    busyRan.push(`plain ${tag}`);
+    return tag;
+  }
+}
+
+test("refuseExpired also refuses a call whose deadline passed while it waited for a worker slot", async () => {
+  const logs: LogLine[] = [];
+  // One worker slot, but up to 10 requests taken from the queue: the others wait in the process,
+  // where the broker's expiration can no longer drop them.
+  const runner = await runServices([Busy], {
+    config: { AMQP_URI: uri, max_workers: 1, PREFETCH_COUNT: 10 },
+    logger: captureLogger(logs),
+  });
+  resources.defer(() => runner.stop());
+  resources.defer(async () => openBusy());
+  const client = await resources.client({ uri });
+  const held = client.rpc[busyName]!.hold!.withOptions({ timeoutMs: 0 })();
+  for (let i = 0; i < 100 && !busyStarted; i++) await sleep(20);
+  assert.ok(busyStarted, "hold() runs");
+
+  const guarded = client.rpc[busyName]!.guarded!.withOptions({ timeoutMs: 300 })("queued");
+  const plain = client.rpc[busyName]!.plain!.withOptions({ timeoutMs: 300 })("queued");
+  await assert.rejects(guarded, RpcTimeout);
+  await assert.rejects(plain, RpcTimeout);
+  openBusy();
+  assert.equal(await held, "held");
+  // plain() runs late (nobody reads its result): that is what refuseExpired prevents.
+  for (let i = 0; i < 100 && !busyRan.includes("plain queued"); i++) await sleep(20);
+  await sleep(300);
+  assert.deepEqual(busyRan, ["plain queued"]);
+  const refused = logs.find((l) => l.level === "warn" && l.msg.startsWith("refused to start the worker"));
+  assert.ok(refused, "a warning says the worker was refused");
+  assert.match(refused.msg, /deadline passed \d+ ms before .*\.guarded could start; it was not run/);
 });
