@@ -10,6 +10,8 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   DeadlineExceeded,
+  type HttpRequest,
+  http,
   RpcTimeout,
   rpc,
   rpcProxy,
@@ -22,6 +24,7 @@ import { openTap } from "../../support/amqp-tap.js";
 import { brokerUri, uniqueName } from "../../support/broker.js";
 import { captureLogger, type LogLine } from "../../support/logs.js";
 import { testResources } from "../../support/resources.js";
+import { freePort } from "../../support/travel.js";
 
 const resources = testResources();
 const uri = brokerUri();
@@ -288,4 +291,56 @@ test("refuseExpired also refuses a call whose deadline passed while it waited fo
   const refused = logs.find((l) => l.level === "warn" && l.msg.startsWith("refused to start the worker"));
   assert.ok(refused, "a warning says the worker was refused");
   assert.match(refused.msg, /deadline passed \d+ ms before .*\.guarded could start; it was not run/);
+});
+
+// --- behind an HTTP gateway (the README's travel gateway, in one process) -----------------------
+
+const warehouseName = uniqueName("deadline_warehouse");
+const gatewayName = uniqueName("deadline_gateway");
+const stored: string[] = [];
+
+@service(warehouseName)
+class Warehouse {
+  @rpc
+  store(tag: string) {
+    stored.push(tag);
+    return tag;
+  }
+}
+
+@service(gatewayName)
+class Gateway {
+  warehouse = rpcProxy(warehouseName);
+
+  @http("POST", "/store/<tag>")
+  async store(_request: HttpRequest, tag: string): Promise<[number, string]> {
+    try {
+      return [201, (await this.warehouse.store!(tag)) as string];
+    } catch (err) {
+      if (err instanceof RpcTimeout) return [503, `${warehouseName} did not answer`];
+      throw err;
+    }
+  }
+}
+
+test("a gateway's 503 for a stopped service: nothing runs later", async () => {
+  const port = await freePort();
+  const warehouse = await runServices([Warehouse], { config: { AMQP_URI: uri }, logger: silentLogger });
+  await resources.runner([Gateway], {
+    AMQP_URI: uri,
+    RPC_TIMEOUT: 0.5,
+    WEB_SERVER_ADDRESS: `127.0.0.1:${port}`,
+  });
+  const post = async (tag: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}/store/${tag}`, { method: "POST" });
+    return [response.status, await response.text()];
+  };
+  assert.deepEqual(await post("first"), [201, "first"]);
+  await warehouse.stop();
+  assert.deepEqual(await post("unanswered"), [503, `${warehouseName} did not answer`]);
+  await sleep(1000); // back 1.5 s after the request
+  await resources.runner([Warehouse], { AMQP_URI: uri });
+  assert.deepEqual(await post("after"), [201, "after"]);
+  await sleep(300);
+  assert.deepEqual(stored, ["first", "after"]);
 });
