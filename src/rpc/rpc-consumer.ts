@@ -25,6 +25,7 @@ import {
   replySerializer,
 } from "../wire/rpc-envelope.js";
 import { toWireError, type WireError } from "../wire/wire-error.js";
+import { RequestLedger } from "./request-ledger.js";
 
 /** What the consumer needs of an `@rpc` entrypoint: its method and the signature to bind. */
 export interface RpcMethod extends Entrypoint {
@@ -41,6 +42,7 @@ export class RpcConsumer implements Extension {
   readonly #entrypoints = new Map<string, RpcMethod>();
   readonly #serializer: Serializer;
   readonly #maxBodyBytes: number;
+  readonly #ledger = new RequestLedger();
   #consumer: Consumer | undefined;
   #stopping = false;
 
@@ -102,6 +104,29 @@ export class RpcConsumer implements Extension {
       delivery.reject(false);
       return;
     }
+    const key = RequestLedger.key(replyTo, delivery.properties.correlationId);
+    const seen = key !== undefined && delivery.redelivered ? this.#ledger.lookup(key) : undefined;
+    if (seen === undefined) {
+      this.#handle(delivery, key);
+    } else if (seen === "answered") {
+      this.#alreadyAnswered(delivery);
+    } else {
+      // Its first delivery is running here: answer once, from that run.
+      void seen.then((answered) =>
+        answered ? this.#alreadyAnswered(delivery) : this.#handle(delivery, key),
+      );
+    }
+  }
+
+  #alreadyAnswered(delivery: Delivery): void {
+    this.#logger.info(
+      { routingKey: delivery.routingKey, correlationId: delivery.properties.correlationId },
+      "a redelivered request was answered already; acknowledged without running it again",
+    );
+    delivery.ack();
+  }
+
+  #handle(delivery: Delivery, key: string | undefined): void {
     const serializer = replySerializer(delivery, this.#serializer);
     let args: unknown[];
     let entrypoint: RpcMethod;
@@ -122,11 +147,14 @@ export class RpcConsumer implements Extension {
       void this.#reply(delivery, serializer, { ok: false, error: err });
       return;
     }
+    if (key !== undefined) this.#ledger.begin(key);
     void this.#container
-      .spawnWorker(entrypoint, args, data, (_ctx, outcome) => this.#reply(delivery, serializer, outcome))
+      .spawnWorker(entrypoint, args, data, (_ctx, outcome) => this.#reply(delivery, serializer, outcome, key))
       .then((run) => {
         // The container began stopping before a worker slot freed up: let another instance run it.
         if (run.status === "not-started") delivery.reject(true);
+        // Not answered here (not started, or killed): a copy redelivered later runs.
+        if (key !== undefined && run.status !== "finished") this.#ledger.end(key, false);
       });
   }
 
@@ -137,7 +165,12 @@ export class RpcConsumer implements Extension {
     return entrypoint;
   }
 
-  async #reply(delivery: Delivery, serializer: Serializer, outcome: WorkerOutcome): Promise<void> {
+  async #reply(
+    delivery: Delivery,
+    serializer: Serializer,
+    outcome: WorkerOutcome,
+    key?: string,
+  ): Promise<void> {
     const body = this.#encodeReply(serializer, outcome, delivery.routingKey);
     const { correlationId, replyTo } = delivery.properties;
     try {
@@ -159,9 +192,11 @@ export class RpcConsumer implements Extension {
         { err, correlationId },
         "could not publish an RPC reply; the request goes back to the queue",
       );
+      if (key !== undefined) this.#ledger.end(key, false);
       delivery.reject(true);
       return;
     }
+    if (key !== undefined) this.#ledger.end(key, true);
     delivery.ack();
   }
 
