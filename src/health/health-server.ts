@@ -150,6 +150,12 @@ function send(res: ServerResponse, status: number, body: object): void {
   res.end(bytes);
 }
 
+/** Whether the config asks for a health server: `HEALTH_ADDRESS` set and not empty. */
+export function healthServerWanted(config: Config): boolean {
+  const value = config[HEALTH_ADDRESS_KEY];
+  return value !== undefined && value !== null && value !== "";
+}
+
 /**
  * Starts a health server if the config has `HEALTH_ADDRESS`; returns `undefined` otherwise.
  * @example
@@ -161,9 +167,9 @@ export async function startHealthServer(
   logger: Logger,
   metrics?: MetricsScrape,
 ): Promise<HealthServer | undefined> {
-  const value = config[HEALTH_ADDRESS_KEY];
-  if (value === undefined || value === null || value === "") return undefined;
-  const server = new HealthServer(parseListenAddress(value, HEALTH_ADDRESS_KEY), state, logger, metrics);
+  if (!healthServerWanted(config)) return undefined;
+  const address = parseListenAddress(config[HEALTH_ADDRESS_KEY], HEALTH_ADDRESS_KEY);
+  const server = new HealthServer(address, state, logger, metrics);
   await server.listen();
   return server;
 }

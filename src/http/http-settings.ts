@@ -3,20 +3,9 @@
  * server exposed to the internet; raise them for trusted clients that send large bodies.
  */
 import type { Config } from "../core/config.js";
-import { type ConfigKeyName, configValue, DEFAULTS } from "../core/config-keys.js";
+import { type ConfigKeyName, configValue } from "../core/config-keys.js";
 import { type ListenAddress, parseListenAddress } from "../core/listen-address.js";
 import { ConfigurationError } from "../util/enoki-error.js";
-
-/** Defaults of the HTTP config keys (times in seconds, as every Enoki timeout in config). */
-export const HTTP_DEFAULTS = {
-  WEB_SERVER_ADDRESS: DEFAULTS.WEB_SERVER_ADDRESS,
-  HTTP_MAX_BODY_BYTES: DEFAULTS.HTTP_MAX_BODY_BYTES,
-  HTTP_HEADERS_TIMEOUT: DEFAULTS.HTTP_HEADERS_TIMEOUT,
-  HTTP_REQUEST_TIMEOUT: DEFAULTS.HTTP_REQUEST_TIMEOUT,
-  HTTP_KEEP_ALIVE_TIMEOUT: DEFAULTS.HTTP_KEEP_ALIVE_TIMEOUT,
-  HTTP_MAX_HEADERS: DEFAULTS.HTTP_MAX_HEADERS,
-  HTTP_MAX_HEADER_BYTES: DEFAULTS.HTTP_MAX_HEADER_BYTES,
-} as const;
 
 /** The validated HTTP settings of a config. Times in milliseconds. */
 export interface HttpSettings {

@@ -3,7 +3,12 @@ import { checkConfig, configValue } from "../core/config-keys.js";
 import { ServiceContainer } from "../core/container.js";
 import type { PhaseTimeouts } from "../core/lifecycle.js";
 import { type ServiceClass, serviceNameOf } from "../core/service.js";
-import { type HealthServer, type HealthState, startHealthServer } from "../health/health-server.js";
+import {
+  type HealthServer,
+  type HealthState,
+  healthServerWanted,
+  startHealthServer,
+} from "../health/health-server.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
@@ -153,8 +158,7 @@ export class ServiceRunner implements AsyncDisposable {
 
   // Metrics are served by the health server: where there is none, nothing is counted.
   #createMetrics(transport: Transport): PrometheusMetrics | undefined {
-    const address = this.config.HEALTH_ADDRESS;
-    if (address === undefined || address === null || address === "") return undefined;
+    if (!healthServerWanted(this.config)) return undefined;
     if (configValue(this.config, "METRICS") !== true) return undefined;
     const containers = this.#containers;
     return new PrometheusMetrics({

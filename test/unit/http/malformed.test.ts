@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { HTTP_DEFAULTS } from "../../../src/http/http-settings.js";
+import { DEFAULTS } from "../../../src/core/config-keys.js";
 import {
   BadRequest,
   type HttpRequest,
@@ -181,7 +181,7 @@ describe("oversize bodies → 413", () => {
   });
 
   test("the default limit is 1 MiB", async () => {
-    assert.equal(HTTP_DEFAULTS.HTTP_MAX_BODY_BYTES, 1024 * 1024);
+    assert.equal(DEFAULTS.HTTP_MAX_BODY_BYTES, 1024 * 1024);
     const base = httpBase(defaults, defaultsName);
     const ok = await fetch(`${base}/size`, { method: "POST", body: "z".repeat(1024 * 1024) });
     assert.equal(await ok.text(), String(1024 * 1024));
