@@ -80,13 +80,13 @@ test("after known traffic, /metrics counts it exactly", async (t) => {
     text = await res.text();
     return parsePrometheusTextFormat(text) as Family[];
   };
-  // The event handler runs after announce() returns: wait for it.
+  // The event handler runs after announce() returns: wait for it, and for its worker slot to be
+  // given back (a run is counted just before its slot is).
+  const settled = (f: Family[]) =>
+    value(f, "enoki_worker_runs_total", { method: "onPing" }) !== undefined &&
+    value(f, "enoki_workers_busy", { service: name }) === 0;
   let families = await scrape();
-  for (
-    let i = 0;
-    i < 50 && value(families, "enoki_worker_runs_total", { method: "onPing" }) === undefined;
-    i++
-  ) {
+  for (let i = 0; i < 50 && !settled(families); i++) {
     await new Promise((r) => setTimeout(r, 100));
     families = await scrape();
   }
