@@ -65,6 +65,7 @@ export type {
 export { type RunnerOptions, runServices, ServiceRunner } from "./runtime/runner.js";
 export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
 export { type TimerOptions, timer } from "./timer/timer.js";
+export type { SpanPayloadOptions } from "./tracing/span-payload.js";
 export { maskUri, type TlsOptions } from "./transport/broker-uri.js";
 export { ConnectionLost, UndeliverableMessage } from "./transport/errors.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";

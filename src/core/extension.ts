@@ -2,6 +2,7 @@
  * The extension lifecycle every entrypoint, dependency provider and shared extension follows:
  * `setup → start → stop → kill`, ordered by the container.
  */
+import type { SpanPayload } from "../tracing/span-payload.js";
 import type { WorkerContext } from "./worker-context.js";
 
 /** Something with a lifecycle, owned by a container. All phases are optional. */
@@ -39,6 +40,11 @@ export interface Entrypoint extends Extension {
    * `@rpc({ refuseExpired: true })` uses it to refuse a call whose caller's deadline has passed.
    */
   refuseWorker?(ctx: WorkerContext): Error | undefined;
+  /**
+   * What the worker's span records of its arguments and result; nothing when absent (they may
+   * hold secrets). `@rpc`, `@eventHandler` and `@consume` take it as options.
+   */
+  readonly spanPayload?: SpanPayload;
 }
 
 /** How a worker ended, as seen by dependency providers. */

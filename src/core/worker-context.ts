@@ -3,6 +3,7 @@
  * (`nameko.*` headers) it passes on to every call and event it makes.
  */
 import { randomUUID } from "node:crypto";
+import { type Span, type SpanContext, validSpanIds } from "../tracing/span-ids.js";
 import { CALL_ID_STACK_KEY, contextHeaders, DEADLINE_KEY, readDeadline } from "../wire/context-headers.js";
 import { callId } from "../wire/names.js";
 import { OutgoingHeaders, type OutgoingMessage } from "./outgoing-headers.js";
@@ -56,6 +57,7 @@ export class WorkerContext {
   readonly signal: AbortSignal;
   #headers: Record<string, unknown> | undefined;
   readonly #outgoing: OutgoingHeaders;
+  #span: Span | undefined;
 
   constructor(init: WorkerContextInit) {
     this.serviceName = init.serviceName;
@@ -79,6 +81,32 @@ export class WorkerContext {
    */
   get remainingMs(): number {
     return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - Date.now());
+  }
+
+  /**
+   * The worker's OpenTelemetry span, for attributes and events of the service's own
+   * (`this.ctx.span?.setAttribute(...)`); a non-recording span when no SDK is registered, and
+   * `undefined` before the worker starts. The method also runs inside its context, so
+   * `trace.getActiveSpan()` finds it.
+   */
+  get span(): Span | undefined {
+    return this.#span;
+  }
+
+  /**
+   * The worker span's ids, when it has valid ones (an SDK is registered, or the message carried
+   * a trace context): what log lines carry to join their trace.
+   */
+  get traceIds(): SpanContext | undefined {
+    return validSpanIds(this.#span);
+  }
+
+  /**
+   * Gives the worker its span; called once, by the worker runner.
+   * @internal
+   */
+  useSpan(span: Span): void {
+    this.#span = span;
   }
 
   /** The first call id of the chain, or `undefined` when this worker started it. */

@@ -4,6 +4,7 @@
  * listeners told when it is done. Entrypoints never repeat any of it: they get a
  * {@link WorkerRun} back and settle their message by its status.
  */
+import { traceWorker } from "../tracing/worker-span.js";
 import { diagnostics, type WorkerFinished } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import type { DependencyProvider, Entrypoint, ResultHandler, WorkerOutcome, WorkerRun } from "./extension.js";
@@ -90,6 +91,31 @@ export class WorkerRunner {
       signal: this.#init.killed,
       outgoingHeaders: this.#init.outgoingHeaders,
     });
+    const span = {
+      service: this.#init.serviceName,
+      method: entrypoint.method,
+      kind: entrypoint.kind,
+      data,
+      args,
+      isExpected: (error: unknown) => isExpected(entrypoint, error),
+      payload: entrypoint.spanPayload,
+    };
+    return traceWorker(
+      span,
+      (workerSpan) => {
+        ctx.useSpan(workerSpan);
+        return this.#runInSpan(entrypoint, ctx, args, handleResult);
+      },
+      (run) => run.outcome,
+    );
+  }
+
+  async #runInSpan(
+    entrypoint: Entrypoint,
+    ctx: WorkerContext,
+    args: readonly unknown[],
+    handleResult: ResultHandler | undefined,
+  ): Promise<WorkerRun & { status: "finished" | "killed" }> {
     const refusal = entrypoint.refuseWorker?.(ctx);
     if (refusal !== undefined) {
       const where = { ...workerLogFields(ctx), entrypoint: entrypoint.name, err: briefly(refusal) };

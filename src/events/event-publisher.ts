@@ -5,6 +5,7 @@
  * `mandatory`, and a return is logged as a warning (or thrown, if asked).
  */
 
+import { eventDispatchSpan, traceSend } from "../tracing/call-span.js";
 import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
 import { diagnostics, type EventDispatched } from "../util/diagnostics.js";
@@ -79,6 +80,18 @@ export class EventPublisher {
     const body = this.#serializer.encode(payload);
     await this.declare(source);
     const exchange = eventExchange(source).name;
+    await traceSend(eventDispatchSpan(exchange, source, eventType, headers), (traced) =>
+      this.#publish(exchange, source, eventType, body, traced),
+    );
+  }
+
+  async #publish(
+    exchange: string,
+    source: string,
+    eventType: string,
+    body: Buffer,
+    headers: Readonly<Record<string, unknown>>,
+  ): Promise<void> {
     try {
       await this.#transport.publish({
         exchange,

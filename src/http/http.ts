@@ -7,12 +7,15 @@ import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import { type Parameter, parseParameters } from "../core/signature.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import { recordHttpExchange } from "../tracing/http-span.js";
+import { traceResponseHeader } from "../tracing/span-ids.js";
+import { traceDataFromHttp } from "../tracing/trace-carrier.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { BadRequest } from "../wire/remote-errors.js";
 import { HttpError } from "./http-error.js";
 import type { HttpRequest } from "./request.js";
 import type { HttpResponse } from "./response.js";
-import { errorResponse, responseFromError, responseFromResult } from "./response.js";
+import { errorResponse, type ResponseData, responseFromError, responseFromResult } from "./response.js";
 import { type CompiledRule, parseRule, type RouteParams } from "./rule.js";
 import type { HttpServer, Reply } from "./server.js";
 import { httpServerFor } from "./server-use.js";
@@ -143,7 +146,9 @@ export class HttpEntrypoint implements Entrypoint {
     const args = [request, ...this.#spec.bind(request.params)];
     this.#pending.add(reply);
     this.#container
-      .spawnWorker(this, args, {}, (ctx, outcome) => this.#respond(reply, ctx, outcome))
+      .spawnWorker(this, args, traceDataFromHttp(request.headers), (ctx, outcome) =>
+        this.#respond(request, reply, ctx, outcome),
+      )
       .then(
         (run) => {
           // The container began stopping before a worker slot freed up.
@@ -157,20 +162,23 @@ export class HttpEntrypoint implements Entrypoint {
       .finally(() => this.#pending.delete(reply));
   }
 
-  #respond(reply: Reply, ctx: WorkerContext, outcome: WorkerOutcome): void {
+  #respond(request: HttpRequest, reply: Reply, ctx: WorkerContext, outcome: WorkerOutcome): void {
     if (reply.done) return;
-    if (!outcome.ok) {
-      reply.send(responseFromError(outcome.error, this.#spec.options.expectedErrors ?? []));
-      return;
-    }
+    const response = this.#response(ctx, outcome);
+    recordHttpExchange(ctx.span, { method: request.method, route: this.rule.rule, status: response.status });
+    reply.send(withTraceResponse(ctx, response));
+  }
+
+  #response(ctx: WorkerContext, outcome: WorkerOutcome): ResponseData {
+    if (!outcome.ok) return responseFromError(outcome.error, this.#spec.options.expectedErrors ?? []);
     try {
-      reply.send(responseFromResult(outcome.result));
+      return responseFromResult(outcome.result);
     } catch (err) {
       this.#container.logger.error(
         { err, callId: ctx.callId, entrypoint: this.name },
         "invalid result from an HTTP handler",
       );
-      reply.send(errorResponse(500, INTERNAL_ERROR));
+      return errorResponse(500, INTERNAL_ERROR);
     }
   }
 }
@@ -231,4 +239,11 @@ function argumentBinder(
     for (const v of variables) args[names.indexOf(v)] = route[v];
     return args;
   };
+}
+
+/** The response with the worker's trace in a W3C `traceresponse` header. */
+function withTraceResponse(ctx: WorkerContext, response: ResponseData): ResponseData {
+  const ids = ctx.traceIds;
+  if (ids === undefined) return response;
+  return { ...response, headers: { ...response.headers, traceresponse: traceResponseHeader(ids) } };
 }

@@ -7,6 +7,7 @@ import { dependency, type Injected } from "../core/dependency.js";
 import type { DependencyProvider } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import { publishSpan, traceSend } from "../tracing/call-span.js";
 import type { ExchangeSpec, MessageProperties } from "../transport/transport.js";
 import type { Serializer } from "../wire/json.js";
 import { PERSISTENT } from "../wire/names.js";
@@ -95,13 +96,17 @@ export class PublisherProvider implements DependencyProvider<Publish> {
   async #publish(payload: unknown, call: PublishOptions, context: Readonly<Record<string, unknown>>) {
     const o = { ...this.#defaults, ...call };
     const body = this.#serializer.encode(payload);
-    await this.#container.transport.publish({
-      exchange: this.#exchange?.name ?? "",
-      routingKey: o.routingKey ?? "",
-      body,
-      mandatory: o.mandatory ?? false,
-      properties: this.#properties(o, { ...this.#defaults.headers, ...call.headers, ...context }),
-    });
+    const exchange = this.#exchange?.name ?? "";
+    const routingKey = o.routingKey ?? "";
+    await traceSend(publishSpan(exchange, routingKey, context), (traced) =>
+      this.#container.transport.publish({
+        exchange,
+        routingKey,
+        body,
+        mandatory: o.mandatory ?? false,
+        properties: this.#properties(o, { ...this.#defaults.headers, ...call.headers, ...traced }),
+      }),
+    );
   }
 
   #properties(o: PublishOptions, headers: Record<string, unknown>): MessageProperties {

@@ -3,6 +3,7 @@
  * ties it to its reply.
  */
 import { randomUUID } from "node:crypto";
+import { rpcCallSpan, traceSend } from "../tracing/call-span.js";
 import { UndeliverableMessage } from "../transport/errors.js";
 import type { Transport } from "../transport/transport.js";
 import { diagnostics, type RpcCallFinished } from "../util/diagnostics.js";
@@ -68,7 +69,19 @@ export class RpcCaller {
    * `expiration` (the milliseconds left), so the broker drops the request once nobody waits for
    * it. A call with neither is sent exactly as Nameko sends it.
    */
-  async call(request: RpcRequest): Promise<unknown> {
+  call(request: RpcRequest): Promise<unknown> {
+    return traceSend(rpcCallSpan(request.service, request.method, request.headers), (headers, span) =>
+      this.#call(request, headers, (correlationId) => {
+        if (span.isRecording()) span.setAttribute("nameko.rpc.correlation_id", correlationId);
+      }),
+    );
+  }
+
+  async #call(
+    request: RpcRequest,
+    headers: Readonly<Record<string, unknown>>,
+    onCorrelationId: (id: string) => void,
+  ): Promise<unknown> {
     const body = encodeRequest(this.#serializer, request.args, request.kwargs);
     const target = rpcRoutingKey(request.service, request.method);
     if (!this.#listener.isReady) await this.#listener.ready(target);
@@ -78,6 +91,7 @@ export class RpcCaller {
     if (deadline !== undefined && leftMs <= 0)
       throw new DeadlineExceeded(`The deadline passed ${now - deadline} ms before ${target} was called`);
     const correlationId = randomUUID();
+    onCorrelationId(correlationId);
     const reply = this.#listener.expect(correlationId, target, leftMs);
     this.#transport
       .publish({
@@ -94,9 +108,7 @@ export class RpcCaller {
           replyTo: this.#listener.routingKey,
           expiration: deadline === undefined ? undefined : String(leftMs),
           headers:
-            deadline === undefined
-              ? (request.headers as Record<string, unknown>)
-              : withDeadline(request.headers, deadline),
+            deadline === undefined ? (headers as Record<string, unknown>) : withDeadline(headers, deadline),
         },
       })
       .catch((err: Error) => {

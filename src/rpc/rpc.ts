@@ -7,11 +7,15 @@ import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import type { Signature } from "../core/signature.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import type { SpanPayload, SpanPayloadOptions } from "../tracing/span-payload.js";
 import { DeadlineExceeded } from "../wire/remote-errors.js";
 import { RpcConsumer } from "./rpc-consumer.js";
 
-/** Options of `@rpc`. */
-export interface RpcOptions {
+/**
+ * Options of `@rpc`. `traceArgs`, `traceResult` and `sensitiveArguments` say what the call's
+ * span records (nothing by default: see docs/observability.md).
+ */
+export interface RpcOptions extends SpanPayloadOptions {
   /**
    * Error classes that are part of the method's contract (Nameko's `expected_exceptions`, the
    * option `@http` has too):
@@ -38,6 +42,7 @@ export interface RpcOptions {
  * @rpc async hello(name: string) { return `Hello, ${name}!`; }
  * @rpc({ expectedErrors: [NotFound] }) async get(id: string) { ... }
  * @rpc({ refuseExpired: true }) async book(trip: Trip) { ... }
+ * @rpc({ traceArgs: true, sensitiveArguments: ["password"] }) async login(user: string, password: string) { ... }
  */
 export function rpc(method: Function, context: AnyMethodContext): void;
 export function rpc(options: RpcOptions): (method: Function, context: AnyMethodContext) => void;
@@ -69,6 +74,7 @@ export class RpcEntrypoint implements Entrypoint {
   readonly signature: Signature;
   readonly expected: readonly Function[];
   readonly refuseExpired: boolean;
+  readonly spanPayload: SpanPayload | undefined;
   readonly #consumer: RpcConsumer;
 
   constructor(container: ExtensionHost, signature: Signature, options: RpcOptions) {
@@ -77,6 +83,7 @@ export class RpcEntrypoint implements Entrypoint {
     this.signature = signature;
     this.expected = options.expectedErrors ?? options.expected ?? [];
     this.refuseExpired = options.refuseExpired ?? false;
+    this.spanPayload = spanPayload(signature, options);
     this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
   }
 
@@ -98,4 +105,12 @@ export class RpcEntrypoint implements Entrypoint {
   async stop(): Promise<void> {
     await this.#consumer.unregister(this);
   }
+}
+
+/** What the call's span records, or `undefined` for nothing but the call itself (the default). */
+function spanPayload(signature: Signature, options: RpcOptions): SpanPayload | undefined {
+  const { traceArgs, traceResult, sensitiveArguments } = options;
+  if (!traceArgs && !traceResult) return undefined;
+  const argumentNames = signature.params.map((p) => p.name);
+  return { traceArgs, traceResult, sensitiveArguments, argumentNames };
 }

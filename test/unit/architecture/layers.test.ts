@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
 
-const FOUNDATION = ["util", "transport", "wire", "core"];
+const FOUNDATION = ["util", "transport", "wire", "tracing", "core"];
 const FEATURES = ["rpc", "events", "messaging", "http", "timer", "redis", "health", "metrics"];
 const ADAPTERS = ["amqp", "memory"];
 
@@ -20,7 +20,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   util: [],
   transport: ["util"],
   wire: ["transport", "util"],
-  core: ["wire", "transport", "util"],
+  tracing: ["wire", "transport", "util"],
+  core: ["tracing", "wire", "transport", "util"],
   amqp: ["transport", "util"],
   memory: ["transport", "util"],
   messaging: FOUNDATION,
@@ -47,6 +48,7 @@ const PACKAGE_HOMES: Readonly<Record<string, readonly string[]>> = {
   yaml: ["core"],
   tsx: ["cli"],
   "prom-client": ["metrics"],
+  "@opentelemetry/api": ["tracing"],
 };
 
 /** The layer a file under src/ belongs to: its top folder (transport/memory is an adapter). */

@@ -1,0 +1,105 @@
+/**
+ * Spans of what a process sends: an RPC call (`CLIENT`, `RPC to <service>.<method>`), a
+ * dispatched event (`PRODUCER`, `Dispatch event <source>.<type>`) and a published message
+ * (`PRODUCER`, `Publish to <exchange>`), named as opentelemetry-instrumentation-nameko names them.
+ * Each is a child of the active span (the worker's, inside a service) and its context is what the
+ * message carries, so the receiving worker's span is its child.
+ */
+import { type Attributes, context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import { recordError } from "./record-error.js";
+import { injectIntoHeaders } from "./trace-carrier.js";
+import { tracer } from "./tracer.js";
+
+/** One outgoing message's span. */
+export interface SendSpanInit {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly attributes: Attributes;
+  /** The message's `nameko.*` headers, into which the span's trace context goes. */
+  readonly headers: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Runs `send` inside a new span, giving it the headers to send (carrying the span's context);
+ * the span ends when `send` settles, failed if it rejects.
+ */
+export async function traceSend<T>(
+  init: SendSpanInit,
+  send: (headers: Readonly<Record<string, unknown>>, span: Span) => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(init.name, { kind: init.kind }, context.active());
+  const spanContext = trace.setSpan(context.active(), span);
+  if (span.isRecording()) span.setAttributes(init.attributes);
+  try {
+    return await send(injectIntoHeaders(init.headers, spanContext), span);
+  } catch (error) {
+    if (span.isRecording()) recordError(span, error, false);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The span of an RPC call. */
+export function rpcCallSpan(
+  service: string,
+  method: string,
+  headers: Readonly<Record<string, unknown>>,
+): SendSpanInit {
+  return {
+    name: `RPC to ${service}.${method}`,
+    kind: SpanKind.CLIENT,
+    headers,
+    attributes: {
+      "nameko.rpc.target_service": service,
+      "nameko.rpc.target_method": method,
+      "rpc.system": "nameko",
+      "rpc.service": service,
+      "rpc.method": method,
+      "messaging.system": "rabbitmq",
+    },
+  };
+}
+
+/** The span of a dispatched event. */
+export function eventDispatchSpan(
+  exchange: string,
+  source: string,
+  eventType: string,
+  headers: Readonly<Record<string, unknown>>,
+): SendSpanInit {
+  return {
+    name: `Dispatch event ${source}.${eventType}`,
+    kind: SpanKind.PRODUCER,
+    headers,
+    attributes: {
+      "nameko.events.exchange": exchange,
+      "nameko.events.event_type": eventType,
+      "messaging.system": "rabbitmq",
+      "messaging.operation": "publish",
+      "messaging.destination.name": exchange,
+      "messaging.rabbitmq.destination.routing_key": eventType,
+    },
+  };
+}
+
+/** The span of a message published to an exchange (`""`: the default exchange). */
+export function publishSpan(
+  exchange: string,
+  routingKey: string,
+  headers: Readonly<Record<string, unknown>>,
+): SendSpanInit {
+  const target = exchange === "" ? "default-exchange" : exchange;
+  return {
+    name: `Publish to ${target}`,
+    kind: SpanKind.PRODUCER,
+    headers,
+    attributes: {
+      "nameko.messaging.exchange": target,
+      "messaging.system": "rabbitmq",
+      "messaging.operation": "publish",
+      "messaging.destination.name": target,
+      "messaging.rabbitmq.destination.routing_key": routingKey,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * With no OpenTelemetry SDK registered (this file registers none), tracing costs nothing on the
+ * wire: a trace context the worker received is forwarded unchanged with the calls it makes, as
+ * plain Nameko forwards every `nameko.*` header, and a call that carried none sends none.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import {
+  type Cluster,
+  connect,
+  dependency,
+  MemoryBroker,
+  rpc,
+  rpcProxy,
+  runServices,
+  type ServiceRunner,
+  service,
+  silentLogger,
+  type WorkerContext,
+} from "../../../src/index.js";
+
+const suffix = randomBytes(3).toString("hex");
+const workerContext = () =>
+  dependency<WorkerContext>("workerContext()", () => ({ name: "workerContext", get: (ctx) => ctx }));
+
+@service(`inner_${suffix}`)
+class Inner {
+  ctx = workerContext();
+
+  @rpc
+  seen() {
+    return { traceparent: this.ctx.data.traceparent ?? null, ids: this.ctx.traceIds?.traceId ?? null };
+  }
+}
+
+@service(`outer_${suffix}`)
+class Outer {
+  inner = rpcProxy(`inner_${suffix}`);
+
+  @rpc
+  forward() {
+    return this.inner.seen!();
+  }
+}
+
+let runner: ServiceRunner;
+const clients: Cluster[] = [];
+const broker = new MemoryBroker();
+
+before(async () => {
+  runner = await runServices([Inner, Outer], {
+    config: { AMQP_URI: "memory://" },
+    logger: silentLogger,
+    memoryBroker: broker,
+  });
+});
+
+after(async () => {
+  for (const client of clients) await client.close();
+  await runner?.stop();
+});
+
+async function client(contextData: Record<string, unknown> = {}): Promise<Cluster> {
+  const cluster = await connect({
+    uri: "memory://",
+    memoryBroker: broker,
+    logger: silentLogger,
+    contextData,
+  });
+  clients.push(cluster);
+  return cluster;
+}
+
+test("a received trace context is forwarded unchanged through a worker's calls", async () => {
+  const traceparent = `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+  const cluster = await client({ traceparent });
+  const seen = await cluster.rpc[`outer_${suffix}`]!.forward!();
+  assert.deepEqual(
+    seen,
+    { traceparent, ids: null },
+    "the inner worker got the caller's context; with no SDK (no propagator) it has no span of its own",
+  );
+});
+
+test("a call without a trace context sends none", async () => {
+  const cluster = await client();
+  assert.deepEqual(await cluster.rpc[`outer_${suffix}`]!.forward!(), { traceparent: null, ids: null });
+});
