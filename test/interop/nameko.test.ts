@@ -10,11 +10,9 @@
  * docs/architecture.md.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { delimiter } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
   type Cluster,
@@ -35,12 +33,17 @@ import {
 } from "../../src/index.js";
 import { openTap } from "../support/amqp-tap.js";
 import { createVhost } from "../support/broker.js";
+import {
+  type NamekoProcess,
+  namekoPath,
+  peerDir,
+  startNameko,
+  stopNameko,
+} from "../support/nameko-process.js";
 import { PYTHON } from "../support/python.js";
 import { listBroker } from "../support/queues.js";
 import { delay, waitFor } from "../support/wait.js";
 
-const namekoPath = process.env.NAMEKO_PATH;
-const peerDir = fileURLToPath(new URL("../support/nameko/", import.meta.url));
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
 interface PyRemoteError {
@@ -125,40 +128,6 @@ class SharedInterop {
   }
 }
 
-/** A Nameko process running test/support/nameko/interop_service.py, and the lines it printed. */
-interface NamekoProcess {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-}
-
-async function startNameko(uri: string): Promise<NamekoProcess> {
-  const child = spawn(PYTHON, [`${peerDir}run_service.py`, uri], {
-    cwd: peerDir,
-    env: { ...process.env, PYTHONPATH: [namekoPath, peerDir].join(delimiter) },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  // Nameko logs the tracebacks of the errors these tests raise on purpose: shown only if it fails.
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    await Promise.race([
-      waitFor(() => lines.includes("READY"), "Nameko to start", 30_000),
-      exited.then(() => {
-        throw new Error(`Nameko did not start:\n${stderr}`);
-      }),
-    ]);
-  } catch (err) {
-    child.kill("SIGKILL"); // never assigned to the suite's variable: nothing else would stop it
-    throw err;
-  }
-  return { child, lines };
-}
-
 /** The payloads Nameko printed after `prefix` (its event handlers print what they receive). */
 function printed(nameko: NamekoProcess, prefix: string): unknown[] {
   return nameko.lines
@@ -185,12 +154,7 @@ describe("interop with Python Nameko", { skip: namekoPath ? false : "NAMEKO_PATH
   after(async () => {
     await cluster?.close();
     await runner?.stop();
-    if (nameko === undefined || nameko.child.exitCode !== null) return;
-    const exited = new Promise((resolve) => nameko.child.once("exit", resolve));
-    nameko.child.stdin?.end(); // run_service.py stops gracefully when its stdin closes
-    if ((await Promise.race([exited, delay(10_000).then(() => "late")])) === "late") {
-      nameko.child.kill("SIGKILL");
-    }
+    await stopNameko(nameko);
   });
 
   test("an Enoki client calls Nameko with args and kwargs", async () => {
