@@ -240,10 +240,11 @@ const compose = parse(read(`${TRAVEL}/docker-compose.yml`), { merge: true }) as 
 };
 const composeTravel = Object.entries(compose.services).filter(([, s]) => s.command?.[0]?.startsWith(TRAVEL));
 
-test("compose: RabbitMQ, Redis, gateway, airports and trips, each with a health check", () => {
+test("compose: RabbitMQ, Redis, gateway, airports, trips and Prometheus, each with a health check", () => {
   assert.deepEqual(Object.keys(compose.services).sort(), [
     "airports",
     "gateway",
+    "prometheus",
     "rabbitmq",
     "redis",
     "trips",
@@ -295,6 +296,26 @@ test("compose: health checks ask /health/ready on HEALTH_ADDRESS's port; the gat
     const published = (service.ports ?? []).map((p) => Number(p.split(":").at(-1)));
     assert.deepEqual(published, module.servesHttp ? [portOf(config.WEB_SERVER_ADDRESS)] : [], name);
   }
+});
+
+test("compose: Prometheus scrapes /metrics of every travel service on HEALTH_ADDRESS's port", async () => {
+  const prometheus = compose.services.prometheus as ComposeService & { volumes?: string[] };
+  const mount = prometheus.volumes?.find((v) => v.endsWith(":/etc/prometheus/prometheus.yml:ro"));
+  assert.ok(mount, "prometheus.yml is mounted where Prometheus reads it");
+  const file = join(TRAVEL, mount.split(":")[0] as string);
+  const scrape = parse(read(file)) as {
+    scrape_configs: { metrics_path?: string; static_configs: { targets: string[] }[] }[];
+  };
+  const targets = scrape.scrape_configs.flatMap((job) => {
+    assert.equal(job.metrics_path ?? "/metrics", "/metrics");
+    return job.static_configs.flatMap((c) => c.targets);
+  });
+  const expected: string[] = [];
+  for (const [name, service] of composeTravel) {
+    const config = await configWith({ ...imageEnv, ...service.environment });
+    expected.push(`${name}:${portOf(config.HEALTH_ADDRESS)}`);
+  }
+  assert.deepEqual(targets.sort(), expected.sort());
 });
 
 test("compose: each service starts once the broker, Redis and the services it calls are healthy", () => {
