@@ -47,9 +47,10 @@ rabbitmqctl("add_vhost", vhost);
 rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
 const uri = `amqp://guest:guest@localhost/${vhost}`;
 
-function startServer(script: string, args: string[]): Promise<ChildProcess> {
+function startServer(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = fork(fileURLToPath(new URL(`./servers/${script}`, import.meta.url)), [uri, ...args], {
     execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {
@@ -109,10 +110,11 @@ async function measure(client: EchoClient, server: ChildProcess, inFlight: numbe
 }
 
 const TRANSIENT = "enoki, RPC_PERSISTENT: false";
+const TRACED = "enoki, SDK on (server)";
 const RAW_NAMEKO = "raw, Nameko wire";
 
-function enokiClient(cluster: Awaited<ReturnType<typeof connect>>): EchoClient {
-  return { echo: (v) => cluster.rpc.bench_echo!.echo!(v), close: () => cluster.close() };
+function enokiClient(cluster: Awaited<ReturnType<typeof connect>>, service = "bench_echo"): EchoClient {
+  return { echo: (v) => cluster.rpc[service]!.echo!(v), close: () => cluster.close() };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -121,6 +123,9 @@ async function main() {
   const rawServer = await startServer("raw-server.ts", ["bench-raw"]);
   const rawNamekoServer = await startServer("raw-server.ts", ["bench-raw-nameko", "nameko"]);
   const enokiServer = await startServer("enoki-server.ts", ["bench_echo", "100"]);
+  const tracedServer = await startServer("enoki-server.ts", ["bench_echo_traced", "100"], {
+    BENCH_OTEL: "1",
+  });
   const raw = await rawClient(uri, "bench-raw");
   const rawNameko = await rawClient(uri, "bench-raw-nameko", "nameko");
   const enoki = enokiClient(await connect({ uri, logger: silentLogger }));
@@ -128,6 +133,9 @@ async function main() {
   const transient = enokiClient(
     await connect({ uri, logger: silentLogger, config: { RPC_PERSISTENT: false } }),
   );
+  // The same client, calling a server that records a span per call (an SDK with an in-memory
+  // exporter): the client has no SDK, so this shows the server's share of tracing.
+  const traced = enokiClient(await connect({ uri, logger: silentLogger }), "bench_echo_traced");
   const results: Record<string, Record<number, Sample[]>> = {};
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -137,6 +145,7 @@ async function main() {
           [RAW_NAMEKO, rawNameko, rawNamekoServer],
           ["enoki", enoki, enokiServer],
           [TRANSIENT, transient, enokiServer],
+          [TRACED, traced, tracedServer],
         ] as const) {
           const sample = await measure(client, server, level);
           const byLevel = results[name] ?? {};
@@ -151,6 +160,8 @@ async function main() {
     await rawNameko.close();
     await enoki.close();
     await transient.close();
+    await traced.close();
+    tracedServer.kill();
     rawServer.kill();
     rawNamekoServer.kill();
     enokiServer.kill();
@@ -167,7 +178,7 @@ function report(results: Record<string, Record<number, Sample[]>>) {
     "|---|---|---|---|---|---|---|---|",
   ];
   for (const level of LEVELS) {
-    for (const name of ["raw", RAW_NAMEKO, "enoki", TRANSIENT]) {
+    for (const name of ["raw", RAW_NAMEKO, "enoki", TRANSIENT, TRACED]) {
       rows.push(
         `| ${level} | ${name} | ${pick(name, level, "rate").toFixed(0)} | ${pick(name, level, "p50").toFixed(0)} | ${pick(name, level, "p99").toFixed(0)} | ${pick(name, level, "serverCpuPer10k").toFixed(2)} | ${pick(name, level, "clientCpuPer10k").toFixed(2)} | ${pick(name, level, "brokerCpuPer10k").toFixed(2)} |`,
       );
@@ -179,7 +190,7 @@ function report(results: Record<string, Record<number, Sample[]>>) {
     "|---|---|---|---|---|---|",
   );
   for (const level of LEVELS) {
-    for (const name of [RAW_NAMEKO, "enoki", TRANSIENT]) {
+    for (const name of [RAW_NAMEKO, "enoki", TRANSIENT, TRACED]) {
       const ratio = (key: keyof Sample, base: string) =>
         (pick(name, level, key) / pick(base, level, key)).toFixed(2);
       rows.push(
@@ -187,6 +198,9 @@ function report(results: Record<string, Record<number, Sample[]>>) {
       );
     }
   }
+  const tracing = (level: number) =>
+    `${level} in flight: throughput ${(pick(TRACED, level, "rate") / pick("enoki", level, "rate")).toFixed(2)}x, server CPU per call ${(pick(TRACED, level, "serverCpuPer10k") / pick("enoki", level, "serverCpuPer10k")).toFixed(2)}x`;
+  rows.push("", `tracing, SDK on the server vs none: ${LEVELS.map(tracing).join("; ")}`);
   const throughput100 = pick("enoki", 100, "rate") / pick("raw", 100, "rate");
   const latency1 = pick("enoki", 1, "p50") / pick("raw", 1, "p50");
   rows.push(

@@ -1,5 +1,18 @@
-/** The Enoki side of the benchmark: an echo service run the normal way, every guarantee on. */
+/**
+ * The Enoki side of the benchmark: an echo service run the normal way, every guarantee on. With
+ * `BENCH_OTEL=1` an OpenTelemetry SDK is registered first, every span kept in memory (what an
+ * application's SDK does before exporting), to show what recording a span per call costs.
+ */
 import { rpc, runServices, service, silentLogger } from "enoki";
+
+if (process.env.BENCH_OTEL === "1") {
+  const { InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
+  const { NodeTracerProvider } = await import("@opentelemetry/sdk-trace-node");
+  const exporter = new InMemorySpanExporter();
+  new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register();
+  // Kept spans are dropped now and then, as an exporter would send them on.
+  setInterval(() => exporter.reset(), 1000).unref();
+}
 
 const [uri = "amqp://localhost", name = "bench_echo", maxWorkers = "100"] = process.argv.slice(2);
 

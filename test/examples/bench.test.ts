@@ -18,7 +18,13 @@ test("npm run bench prints every system at every level, the ratios and the targe
     timeout: 170_000, // killed before the test's own limit, not left running
   });
   for (const level of [1, 10, 100]) {
-    for (const system of ["raw", "raw, Nameko wire", "enoki", "enoki, RPC_PERSISTENT: false"]) {
+    for (const system of [
+      "raw",
+      "raw, Nameko wire",
+      "enoki",
+      "enoki, RPC_PERSISTENT: false",
+      "enoki, SDK on (server)",
+    ]) {
       assert.match(
         stdout,
         new RegExp(`^\\| ${level} \\| ${system.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\| \\d+ \\|`, "m"),
@@ -27,4 +33,8 @@ test("npm run bench prints every system at every level, the ratios and the targe
   }
   assert.match(stdout, /^target: throughput at 100 in flight >= 0\.80x raw: \d+\.\d\dx (MET|NOT MET)$/m);
   assert.match(stdout, /^target: p50 at 1 in flight <= 1\.30x raw: \d+\.\d\dx (MET|NOT MET)$/m);
+  assert.match(
+    stdout,
+    /^tracing, SDK on the server vs none: 1 in flight: throughput \d+\.\d\dx, server CPU per call \d+\.\d\dx;/m,
+  );
 });
