@@ -139,8 +139,8 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
   "node --test": { file: "test/examples/package.test.ts", evidence: 'succeed(process.execPath, ["--test"])' },
   // Opt-in: runs when NAMEKO_PATH names a Nameko checkout (not installable in CI).
   "NAMEKO_PATH=~/src/nameko npm test -- test/interop": {
-    file: "test/interop/nameko.test.ts",
-    evidence: "const namekoPath = process.env.NAMEKO_PATH;",
+    file: "test/support/nameko-process.ts",
+    evidence: "export const namekoPath = process.env.NAMEKO_PATH;",
   },
   "node --import tsx examples/travel/web-app/server.ts": {
     file: "test/examples/web-app.test.ts",

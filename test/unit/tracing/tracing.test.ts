@@ -30,6 +30,7 @@ import {
   runServices,
   type ServiceRunner,
   service,
+  timer,
 } from "../../../src/index.js";
 import type { Logger } from "../../../src/util/logger.js";
 import { httpBase } from "../../support/http.js";
@@ -307,4 +308,22 @@ test("log lines written in a worker carry its trace_id and span_id", async () =>
   assert.equal(line.trace_id, span.traceId);
   assert.equal(line.span_id, span.spanId);
   assert.match(String(line.callId), new RegExp(`^${names.airports}\\.get\\.`));
+});
+
+test("a timer's worker starts a trace of its own", async (t) => {
+  @service(`ticker_${suffix}`)
+  class Ticker {
+    @timer({ interval: 0.05, eager: true })
+    tick() {}
+  }
+  const ticker = await runServices([Ticker], {
+    config: { AMQP_URI: "memory://" },
+    logger: createLogger({ level: "silent" }),
+  });
+  t.after(() => ticker.stop());
+  const spans = await spansUntil(exporter, [`ticker_${suffix}.tick`]);
+  const tick = spans.find((s) => s.name === `ticker_${suffix}.tick`) as SpanView;
+  assert.equal(tick.kind, "SERVER");
+  assert.equal(tick.parentSpanId, undefined);
+  assert.equal(tick.attributes.entrypoint_type, "Timer");
 });
