@@ -14,7 +14,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import Router from "find-my-way";
+import { createRequire } from "node:module";
+import type Router from "find-my-way";
 import { formatListenAddress, type ListenAddress } from "../core/listen-address.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import type { Logger } from "../util/logger.js";
@@ -55,12 +56,22 @@ type Match =
   | { kind: "redirect"; location: string }
   | { kind: "not-found" };
 
+/**
+ * find-my-way, required when the first HTTP server is made rather than imported with `enoki`: a
+ * service without `@http` does not pay for loading it at startup (issue 16, a lighter process).
+ */
+let router: typeof Router | undefined;
+function loadRouter(): typeof Router {
+  router ??= createRequire(import.meta.url)("find-my-way") as typeof Router;
+  return router;
+}
+
 /** The process's HTTP server for one address. Get it with {@link httpServerFor}. */
 export class HttpServer {
   readonly settings: HttpSettings;
   readonly #logger: Logger;
   readonly #server: Server;
-  readonly #router = Router({ maxParamLength: 64 * 1024, caseSensitive: true });
+  readonly #router = loadRouter()({ maxParamLength: 64 * 1024, caseSensitive: true });
   /** `METHOD shape` → the route that claimed it. */
   readonly #claimed = new Map<string, HttpRoute>();
   readonly #autoHead = new Set<string>();

@@ -9,7 +9,7 @@ import {
   healthServerWanted,
   startHealthServer,
 } from "../health/health-server.js";
-import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
+import type { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import type { MemoryBroker } from "../transport/memory/memory-broker.js";
 import type { Transport } from "../transport/transport.js";
 import { ConfigurationError } from "../util/enoki-error.js";
@@ -121,7 +121,7 @@ export class ServiceRunner implements AsyncDisposable {
             ...(this.#options.phaseTimeouts ? { phaseTimeouts: this.#options.phaseTimeouts } : {}),
           }),
       );
-      this.#metrics = this.#createMetrics(transport);
+      this.#metrics = await this.#createMetrics(transport);
       const scrape = this.#metrics === undefined ? undefined : this.#metrics.scrape.bind(this.#metrics);
       this.#health = await startHealthServer(this.config, () => this.healthState(), this.logger, scrape);
       this.#stopMonitor = this.#monitor();
@@ -156,10 +156,12 @@ export class ServiceRunner implements AsyncDisposable {
     await this.stop();
   }
 
-  // Metrics are served by the health server: where there is none, nothing is counted.
-  #createMetrics(transport: Transport): PrometheusMetrics | undefined {
+  // Metrics are served by the health server: where there is none, nothing is counted, and
+  // prom-client is not even loaded (it costs startup time a service without metrics should not pay).
+  async #createMetrics(transport: Transport): Promise<PrometheusMetrics | undefined> {
     if (!healthServerWanted(this.config)) return undefined;
     if (configValue(this.config, "METRICS") !== true) return undefined;
+    const { PrometheusMetrics } = await import("../metrics/prometheus-metrics.js");
     const containers = this.#containers;
     return new PrometheusMetrics({
       services: new Set(containers.map((c) => c.serviceName)),
