@@ -7,12 +7,13 @@
  * comes out must point at the broker, Redis and ports the files declare.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
 import { type Config, loadConfigFile } from "../../src/index.js";
-import { repoRoot } from "../support/cli.js";
+import { repoRoot, startCli } from "../support/cli.js";
 
 const TRAVEL = "examples/travel";
 const CONFIG = `${TRAVEL}/config.yml`;
@@ -72,8 +73,8 @@ test("Dockerfile: a build stage, then a run stage that copies only its results",
   const fromBuild = all(runStage, "COPY").filter((i) => i.args.startsWith(`--from=${buildName} `));
   assert.deepEqual(
     fromBuild.map((i) => i.args.split(/\s+/)[1]).sort(),
-    ["/app/dist", "/app/node_modules", "/app/package.json"],
-    "the run stage takes dist/, the pruned node_modules and package.json",
+    ["/app/build/travel", "/app/dist", "/app/node_modules", "/app/package.json"],
+    "the run stage takes dist/, the compiled services, the pruned node_modules and package.json",
   );
   assert.deepEqual(all(runStage, "RUN"), [], "nothing is installed or built in the run stage");
   const build = (stages[0] ?? []).map((i) => i.args).join("\n");
@@ -94,7 +95,7 @@ test("Dockerfile: no wait-for-port script; enoki run with config.yml, the gatewa
   const instructions = stages.flat().map((i) => `${i.keyword} ${i.args}`);
   for (const line of instructions) assert.doesNotMatch(line, /wait-for|wait-on|dockerize|nc -z|sleep/);
   assert.deepEqual(entrypoint, ["node", "dist/cli/main.js", "run", "--config", CONFIG]);
-  assert.deepEqual(JSON.parse(one(runStage, "CMD")), [`${TRAVEL}/gateway.ts`]);
+  assert.deepEqual(JSON.parse(one(runStage, "CMD")), [`${TRAVEL}/gateway.js`]);
 });
 
 test("Dockerfile: the image's ioredis is the version enoki is tested with", () => {
@@ -175,16 +176,60 @@ function localModules(module: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-test("Dockerfile: the image has every module the services load, and config.yml", () => {
-  const copied = new Set(contextCopies.flatMap(filesOf));
+test("Dockerfile: the services are compiled in the build stage; the image has every module they load, as JavaScript", () => {
+  const buildStage = stages[0] ?? [];
+  const buildCopies = buildStage
+    .filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="))
+    .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+  const copied = new Set(buildCopies.flatMap(filesOf));
   for (const name of ["gateway", "airports", "trips"]) {
     for (const module of localModules(`${TRAVEL}/${name}.ts`)) {
-      assert.ok(copied.has(module), `${module} (loaded by ${name}.ts) is not copied into the image`);
+      assert.ok(copied.has(module), `${module} (loaded by ${name}.ts) is not copied into the build stage`);
     }
   }
-  assert.ok(copied.has(CONFIG));
-  for (const file of ["tsconfig.json", "tsconfig.base.json"])
-    assert.ok(copied.has(file), `${file}: tsx reads it`);
+  assert.ok(copied.has(`${TRAVEL}/tsconfig.json`));
+  const compile = all(buildStage, "RUN").find((i) => /\btsc -p examples\/travel\b/.test(i.args));
+  assert.ok(compile, "the build stage compiles the services");
+  const outDir = /--outDir (\S+)/.exec(compile.args)?.[1];
+  const copiedOut = all(runStage, "COPY").find((i) => i.args.startsWith(`--from=build /app/${outDir} `));
+  assert.equal(
+    copiedOut?.args.split(/\s+/)[2],
+    `./${TRAVEL}`,
+    "the compiled services go where the commands name them",
+  );
+  assert.ok(new Set(contextCopies.flatMap(filesOf)).has(CONFIG));
+  const runCopies = all(runStage, "COPY")
+    .map((i) => i.args)
+    .join("\n");
+  assert.doesNotMatch(runCopies, /\.ts\b|tsconfig/, "no TypeScript in the image");
+});
+
+test("the services compiled as the image compiles them run under enoki run and serve the API", async (t) => {
+  mkdirSync(join(repoRoot, ".scratch"), { recursive: true });
+  const out = mkdtempSync(join(repoRoot, ".scratch", "travel-image-"));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+  execFileSync(process.execPath, [tsc, "-p", TRAVEL, "--outDir", out], { cwd: repoRoot, stdio: "inherit" });
+  const modules = ["gateway", "airports", "trips"].map((name) => join(out, `${name}.js`));
+  const env = {
+    AMQP_URI: "memory://",
+    REDIS_URI: "memory://",
+    WEB_SERVER_ADDRESS: "127.0.0.1:0",
+    HEALTH_ADDRESS: "127.0.0.1:0",
+  };
+  const cli = startCli(["run", ...modules, "--config", CONFIG], { env });
+  t.after(async () => {
+    cli.child.kill("SIGKILL");
+    await cli.exited;
+  });
+  const line = await cli.waitForLog(/HTTP server listening on 127\.0\.0\.1:\d+/, 30_000);
+  const base = `http://${/listening on (127\.0\.0\.1:\d+)/.exec(line)?.[1]}`;
+  const created = await fetch(`${base}/airport`, {
+    method: "POST",
+    body: JSON.stringify({ airport: "compiled" }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  assert.doesNotMatch(cli.stderr(), /tsx|TypeScript/i, "nothing was compiled at startup");
 });
 
 // --- what a service module needs -----------------------------------------------------------------
@@ -199,9 +244,11 @@ interface ServiceModule {
   readonly calls: string[];
 }
 
+/** A service module, by its path in the image (`.js`, compiled from the `.ts` beside it). */
 function serviceModule(module: string): ServiceModule {
-  assert.ok(existsSync(join(repoRoot, module)), `${module} does not exist`);
-  const text = read(module);
+  const source = module.replace(/\.js$/, ".ts");
+  assert.ok(existsSync(join(repoRoot, source)), `${source} does not exist`);
+  const text = read(source);
   const name = /@service\("([^"]+)"\)/.exec(text)?.[1];
   assert.ok(name, `${module} declares a service`);
   return {
