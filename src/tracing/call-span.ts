@@ -14,7 +14,8 @@ import { tracer } from "./tracer.js";
 export interface SendSpanInit {
   readonly name: string;
   readonly kind: SpanKind;
-  readonly attributes: Attributes;
+  /** Called only when the span records (an SDK is registered and samples it). */
+  readonly attributes: () => Attributes;
   /** The message's `nameko.*` headers, into which the span's trace context goes. */
   readonly headers: Readonly<Record<string, unknown>>;
 }
@@ -29,7 +30,7 @@ export async function traceSend<T>(
 ): Promise<T> {
   const span = tracer.startSpan(init.name, { kind: init.kind }, context.active());
   const spanContext = trace.setSpan(context.active(), span);
-  if (span.isRecording()) span.setAttributes(init.attributes);
+  if (span.isRecording()) span.setAttributes(init.attributes());
   try {
     return await send(injectIntoHeaders(init.headers, spanContext), span);
   } catch (error) {
@@ -50,14 +51,14 @@ export function rpcCallSpan(
     name: `RPC to ${service}.${method}`,
     kind: SpanKind.CLIENT,
     headers,
-    attributes: {
+    attributes: () => ({
       "nameko.rpc.target_service": service,
       "nameko.rpc.target_method": method,
       "rpc.system": "nameko",
       "rpc.service": service,
       "rpc.method": method,
       "messaging.system": "rabbitmq",
-    },
+    }),
   };
 }
 
@@ -72,14 +73,14 @@ export function eventDispatchSpan(
     name: `Dispatch event ${source}.${eventType}`,
     kind: SpanKind.PRODUCER,
     headers,
-    attributes: {
+    attributes: () => ({
       "nameko.events.exchange": exchange,
       "nameko.events.event_type": eventType,
       "messaging.system": "rabbitmq",
       "messaging.operation": "publish",
       "messaging.destination.name": exchange,
       "messaging.rabbitmq.destination.routing_key": eventType,
-    },
+    }),
   };
 }
 
@@ -94,12 +95,12 @@ export function publishSpan(
     name: `Publish to ${target}`,
     kind: SpanKind.PRODUCER,
     headers,
-    attributes: {
+    attributes: () => ({
       "nameko.messaging.exchange": target,
       "messaging.system": "rabbitmq",
       "messaging.operation": "publish",
       "messaging.destination.name": target,
       "messaging.rabbitmq.destination.routing_key": routingKey,
-    },
+    }),
   };
 }
