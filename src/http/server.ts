@@ -12,9 +12,9 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { createRequire } from "node:module";
 import type Router from "find-my-way";
 import { formatListenAddress, type ListenAddress } from "../core/listen-address.js";
 import { ConfigurationError } from "../util/enoki-error.js";

@@ -91,7 +91,10 @@ test("every travel Deployment has a ScaledObject; each scales on every queue its
     (d) => !["rabbitmq", "redis"].includes(d.metadata.name),
   );
   const scaled = new Map(
-    ofKind(production, "ScaledObject").map((s) => [(s.spec?.scaleTargetRef as { name: string }).name, s]),
+    ofKind(production, "ScaledObject").map((s) => [
+      (s.spec?.scaleTargetRef as { name: string } | undefined)?.name ?? "",
+      s,
+    ]),
   );
   assert.deepEqual([...scaled.keys()].sort(), deployments.map((d) => d.metadata.name).sort());
   const auth = new Set(ofKind(production, "TriggerAuthentication").map((t) => t.metadata.name));
@@ -121,7 +124,9 @@ test("every travel Deployment has a ScaledObject; each scales on every queue its
 
 test("KEDA reads the broker the services use, from the Secret its TriggerAuthentication names", async () => {
   const [auth] = ofKind(production, "TriggerAuthentication");
-  const ref = (auth?.spec?.secretTargetRef as { parameter: string; name: string; key: string }[])[0];
+  const ref = (
+    auth?.spec?.secretTargetRef as { parameter: string; name: string; key: string }[] | undefined
+  )?.[0];
   assert.equal(ref?.parameter, "host");
   const secret = ofKind(production, "Secret").find((s) => s.metadata.name === ref?.name);
   const uri = secret?.stringData?.[ref?.key ?? ""];
