@@ -5,7 +5,14 @@
  * Nameko forwards every `nameko.*` header with the calls a worker makes, so a trace passing
  * through a Python service without the instrumentation still joins up on the other side.
  */
-import { type Context, context, propagation, ROOT_CONTEXT, type TextMapGetter } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type TextMapGetter,
+  type TextMapSetter,
+} from "@opentelemetry/api";
 import { setOwn } from "../util/set-own.js";
 import { CALL_ID_STACK_HEADER, HEADER_PREFIX } from "../wire/context-headers.js";
 
@@ -29,6 +36,12 @@ const headerGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {
   get: (carrier, key) => dataGetter.get(carrier, HEADER_PREFIX + key),
 };
 
+const recordSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
 /** The trace context carried by context data (header names without `nameko.`). */
 export function extractFromContextData(data: Readonly<Record<string, unknown>>): Context {
   return propagation.extract(ROOT_CONTEXT, data, dataGetter);
@@ -49,11 +62,7 @@ export function injectIntoHeaders(
   ctx: Context = context.active(),
 ): Readonly<Record<string, unknown>> {
   const written: Record<string, string> = {};
-  propagation.inject(ctx, written, {
-    set: (carrier, key, value) => {
-      carrier[key] = value;
-    },
-  });
+  propagation.inject(ctx, written, recordSetter);
   const keys = Object.keys(written);
   if (keys.length === 0) return headers;
   // Rebuilt rather than patched: a tracestate received from upstream must not ride along with a

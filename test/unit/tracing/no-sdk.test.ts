@@ -9,7 +9,6 @@ import { after, before, test } from "node:test";
 import {
   type Cluster,
   connect,
-  dependency,
   MemoryBroker,
   rpc,
   rpcProxy,
@@ -17,12 +16,10 @@ import {
   type ServiceRunner,
   service,
   silentLogger,
-  type WorkerContext,
+  workerContext,
 } from "../../../src/index.js";
 
 const suffix = randomBytes(3).toString("hex");
-const workerContext = () =>
-  dependency<WorkerContext>("workerContext()", () => ({ name: "workerContext", get: (ctx) => ctx }));
 
 @service(`inner_${suffix}`)
 class Inner {
