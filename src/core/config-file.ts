@@ -11,22 +11,17 @@
  * Every error names the file, the line and the key.
  */
 import { readFile } from "node:fs/promises";
-import {
-  type Document,
-  type DocumentOptions,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
+import { createRequire } from "node:module";
+import type {
+  Document,
+  DocumentOptions,
   LineCounter,
-  type Node,
-  type ParseOptions,
-  parseDocument,
+  Node,
+  ParseOptions,
   Scalar,
-  type SchemaOptions,
-  stringify,
-  type Tags,
-  type YAMLError,
+  SchemaOptions,
+  Tags,
+  YAMLError,
 } from "yaml";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { LOG_LEVELS } from "../util/logger.js";
@@ -52,20 +47,28 @@ const IMPLICIT_ENV_VAR = /^.*\$\{.*\}/;
 // Nameko's `yaml.safe_load` does; an environment variable referring to itself would never end.
 const MAX_SUBSTITUTION_DEPTH = 8;
 
+// The YAML library is 70-odd modules: loaded on the first config read, not by every process that
+// imports Enoki (a service run without a config file never needs it).
+let yamlModule: typeof import("yaml") | undefined;
+function yaml(): typeof import("yaml") {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yamlModule;
+}
+
 // PyYAML's booleans: YAML 1.1's, without `y`/`n` (so keys `y:` and `n:` stay strings).
 const pyTrue = {
   identify: (value: unknown) => value === true,
   default: true,
   tag: "tag:yaml.org,2002:bool",
   test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
-  resolve: () => new Scalar(true),
+  resolve: () => new (yaml().Scalar)(true),
 };
 const pyFalse = {
   identify: (value: unknown) => value === false,
   default: true,
   tag: "tag:yaml.org,2002:bool",
   test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
-  resolve: () => new Scalar(false),
+  resolve: () => new (yaml().Scalar)(false),
 };
 // Explicit tags keep their text here; substitution happens afterwards, where the line is known.
 // `test` makes `stringifyConfig` quote strings that Nameko would substitute.
@@ -118,9 +121,9 @@ export async function loadConfigFile(path: string, options: ConfigFileOptions = 
  * // { AMQP_URI: "amqp://localhost", max_workers: 10 }
  */
 export function parseConfig(text: string, options: ConfigFileOptions = {}): Config {
-  const lines = new LineCounter();
+  const lines = new (yaml().LineCounter)();
   const file = new ConfigSource(options.filename ?? "<config>", lines);
-  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
+  const doc = yaml().parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   file.assertValid(doc);
   new Substitution(options.env ?? process.env, (...args) => file.error(...args)).document(doc);
   const config: unknown = doc.toJS({ maxAliasCount: 1000 });
@@ -141,7 +144,7 @@ export function parseConfig(text: string, options: ConfigFileOptions = {}): Conf
  * otherwise be read as booleans, numbers or `${...}` references are quoted).
  */
 export function stringifyConfig(config: Config): string {
-  return stringify(config, YAML_OPTIONS);
+  return yaml().stringify(config, YAML_OPTIONS);
 }
 
 /** Error messages that point into one config file. */
@@ -210,18 +213,18 @@ class Substitution {
   }
 
   #node(node: unknown, keyPath: string[]): void {
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       for (const pair of node.items) {
         this.#node(pair.key, keyPath);
         this.#node(pair.value, [...keyPath, keyName(pair.key)]);
       }
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       node.items.forEach((item, index) => {
         this.#node(item, [...keyPath, `[${index}]`]);
       });
-    } else if (isScalar(node)) {
+    } else if (yaml().isScalar(node)) {
       this.#scalar(node, keyPath);
-    } else if (node !== null && typeof node === "object" && !isAlias(node) && hasEnvTag(node)) {
+    } else if (node !== null && typeof node === "object" && !yaml().isAlias(node) && hasEnvTag(node)) {
       throw this.#locate(node, keyPath, `${(node as Node).tag} goes on a scalar, not a collection`);
     }
   }
@@ -230,7 +233,7 @@ class Substitution {
     const raw = node.tag === RAW_ENV_VAR_TAG;
     const implicit =
       node.tag === undefined &&
-      node.type === Scalar.PLAIN &&
+      node.type === yaml().Scalar.PLAIN &&
       typeof node.value === "string" &&
       IMPLICIT_ENV_VAR.test(node.value);
     if (!raw && !implicit && node.tag !== ENV_VAR_TAG) return;
@@ -251,7 +254,7 @@ class Substitution {
     if (this.#depth >= MAX_SUBSTITUTION_DEPTH) {
       throw here(node, keyPath, `${origin}: environment variables refer to each other too deeply`);
     }
-    const doc = parseDocument(substituted, YAML_OPTIONS);
+    const doc = yaml().parseDocument(substituted, YAML_OPTIONS);
     const problem = doc.errors[0] ?? doc.warnings[0];
     if (problem !== undefined) {
       const reason = `the value of ${origin} is not valid YAML (${firstLine(problem.message)}); use !raw_env_var to keep it as text`;
@@ -350,7 +353,7 @@ export function configLogLevel(config: Config): string | undefined {
 
 function nodeAt(node: unknown, path: readonly string[]): unknown {
   for (const key of path) {
-    if (!isMap(node)) return undefined;
+    if (!yaml().isMap(node)) return undefined;
     const pair = node.items.find((p) => keyName(p.key) === key);
     if (pair === undefined) return undefined;
     node = pair.value ?? pair.key;
@@ -364,7 +367,7 @@ function nodeAt(node: unknown, path: readonly string[]): unknown {
  * misread as one (`x: \${X:{a: 1}}` reads as a mapping with key `\${X:{a`).
  */
 function keyPathAt(node: unknown, offset: number, inKey: "name-key" | "stop", path: string[] = []): string[] {
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     for (const pair of node.items) {
       const key = rangeOf(pair.key);
       const value = rangeOf(pair.value);
@@ -375,7 +378,7 @@ function keyPathAt(node: unknown, offset: number, inKey: "name-key" | "stop", pa
         return keyPathAt(pair.value, offset, inKey, [...path, keyName(pair.key)]);
       }
     }
-  } else if (isSeq(node)) {
+  } else if (yaml().isSeq(node)) {
     for (const [index, item] of node.items.entries()) {
       const range = rangeOf(item);
       if (range && offset >= range[0] && offset <= range[2]) {
@@ -391,7 +394,7 @@ function rangeOf(node: unknown): readonly [number, number, number] | undefined {
 }
 
 function keyName(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
+  return yaml().isScalar(key) ? String(key.value) : String(key);
 }
 
 function formatKeyPath(path: readonly string[]): string {
