@@ -85,9 +85,9 @@ export class WorkerContext {
 
   /**
    * The worker's OpenTelemetry span, for attributes and events of the service's own
-   * (`this.ctx.span?.setAttribute(...)`); a non-recording span when no SDK is registered, and
-   * `undefined` before the worker starts. The method also runs inside its context, so
-   * `trace.getActiveSpan()` finds it.
+   * (`this.ctx.span?.setAttribute(...)`); `undefined` before the worker starts and when nothing
+   * is registered with OpenTelemetry (no SDK: there is nothing to record, so Enoki makes no span).
+   * The method also runs inside its context, so `trace.getActiveSpan()` finds it.
    */
   get span(): Span | undefined {
     return this.#span;
@@ -105,7 +105,7 @@ export class WorkerContext {
    * Gives the worker its span; called once, by the worker runner.
    * @internal
    */
-  useSpan(span: Span): void {
+  useSpan(span: Span | undefined): void {
     this.#span = span;
   }
 

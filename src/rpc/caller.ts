@@ -72,7 +72,7 @@ export class RpcCaller {
   call(request: RpcRequest): Promise<unknown> {
     return traceSend(rpcCallSpan(request.service, request.method, request.headers), (headers, span) =>
       this.#call(request, headers, (correlationId) => {
-        if (span.isRecording()) span.setAttribute("nameko.rpc.correlation_id", correlationId);
+        if (span?.isRecording()) span.setAttribute("nameko.rpc.correlation_id", correlationId);
       }),
     );
   }

@@ -10,7 +10,6 @@
 import type { Entrypoint, Extension, WorkerOutcome } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
 import { bindArguments, type Signature } from "../core/signature.js";
-import { extractFromHeaders } from "../tracing/trace-carrier.js";
 import { traceRefusedRequest } from "../tracing/worker-span.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
 import { diagnostics, type Redelivery } from "../util/diagnostics.js";
@@ -146,7 +145,7 @@ export class RpcConsumer implements Extension {
         { routingKey: delivery.routingKey, error: name, reason: message },
         `refused an RPC request with ${name}: ${message}`,
       );
-      traceRefusedRequest(delivery.routingKey, extractFromHeaders(delivery.properties.headers), err);
+      traceRefusedRequest(delivery.routingKey, delivery.properties.headers, err);
       void this.#reply(delivery, serializer, { ok: false, error: err });
       return;
     }

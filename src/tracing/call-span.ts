@@ -5,10 +5,11 @@
  * Each is a child of the active span (the worker's, inside a service) and its context is what the
  * message carries, so the receiving worker's span is its child.
  */
-import { type Attributes, context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import type { Attributes, Span, SpanKind } from "@opentelemetry/api";
 import { recordError } from "./record-error.js";
+import { SPAN_KIND } from "./span-kind.js";
 import { injectIntoHeaders } from "./trace-carrier.js";
-import { tracer } from "./tracer.js";
+import { openTelemetry, tracerOf } from "./tracer.js";
 
 /** One outgoing message's span. */
 export interface SendSpanInit {
@@ -22,17 +23,20 @@ export interface SendSpanInit {
 
 /**
  * Runs `send` inside a new span, giving it the headers to send (carrying the span's context);
- * the span ends when `send` settles, failed if it rejects.
+ * the span ends when `send` settles, failed if it rejects. With nothing registered with
+ * OpenTelemetry there is no span: `send` gets the headers as they are, and `undefined`.
  */
 export async function traceSend<T>(
   init: SendSpanInit,
-  send: (headers: Readonly<Record<string, unknown>>, span: Span) => Promise<T>,
+  send: (headers: Readonly<Record<string, unknown>>, span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  const span = tracer.startSpan(init.name, { kind: init.kind }, context.active());
-  const spanContext = trace.setSpan(context.active(), span);
+  const otel = openTelemetry();
+  if (otel === undefined) return send(init.headers, undefined);
+  const active = otel.context.active();
+  const span = tracerOf(otel).startSpan(init.name, { kind: init.kind }, active);
   if (span.isRecording()) span.setAttributes(init.attributes());
   try {
-    return await send(injectIntoHeaders(init.headers, spanContext), span);
+    return await send(injectIntoHeaders(otel, init.headers, otel.trace.setSpan(active, span)), span);
   } catch (error) {
     if (span.isRecording()) recordError(span, error, false);
     throw error;
@@ -49,7 +53,7 @@ export function rpcCallSpan(
 ): SendSpanInit {
   return {
     name: `RPC to ${service}.${method}`,
-    kind: SpanKind.CLIENT,
+    kind: SPAN_KIND.CLIENT,
     headers,
     attributes: () => ({
       "nameko.rpc.target_service": service,
@@ -71,7 +75,7 @@ export function eventDispatchSpan(
 ): SendSpanInit {
   return {
     name: `Dispatch event ${source}.${eventType}`,
-    kind: SpanKind.PRODUCER,
+    kind: SPAN_KIND.PRODUCER,
     headers,
     attributes: () => ({
       "nameko.events.exchange": exchange,
@@ -93,7 +97,7 @@ export function publishSpan(
   const target = exchange === "" ? "default-exchange" : exchange;
   return {
     name: `Publish to ${target}`,
-    kind: SpanKind.PRODUCER,
+    kind: SPAN_KIND.PRODUCER,
     headers,
     attributes: () => ({
       "nameko.messaging.exchange": target,

@@ -1,5 +1,6 @@
 /** What an `@http` worker's span says of its request and response (OpenTelemetry's HTTP names). */
-import { type Span, SpanStatusCode } from "@opentelemetry/api";
+import type { Span } from "@opentelemetry/api";
+import { STATUS_ERROR } from "./span-kind.js";
 
 /** The request and response of one `@http` worker. */
 export interface HttpExchange {
@@ -17,6 +18,5 @@ export function recordHttpExchange(span: Span | undefined, exchange: HttpExchang
     "http.route": exchange.route,
     "http.response.status_code": exchange.status,
   });
-  if (exchange.status >= 500)
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${exchange.status}` });
+  if (exchange.status >= 500) span.setStatus({ code: STATUS_ERROR, message: `HTTP ${exchange.status}` });
 }

@@ -1,5 +1,6 @@
 /** How errors are written on Enoki's spans. */
-import { type Span, SpanStatusCode } from "@opentelemetry/api";
+import type { Span } from "@opentelemetry/api";
+import { STATUS_ERROR } from "./span-kind.js";
 import { pythonBool } from "./span-payload.js";
 
 /**
@@ -16,7 +17,7 @@ export function recordError(span: Span, error: unknown, expected: boolean): void
     "exception.expected": pythonBool(expected),
   });
   if (!expected)
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `${errorName(exception)}: ${exception.message}` });
+    span.setStatus({ code: STATUS_ERROR, message: `${errorName(exception)}: ${exception.message}` });
 }
 
 function errorName(error: Error): string {

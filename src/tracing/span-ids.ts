@@ -1,12 +1,13 @@
 /** The ids of a span, as logs and response headers carry them. */
-import { isSpanContextValid, type Span, type SpanContext } from "@opentelemetry/api";
+import type { Span, SpanContext } from "@opentelemetry/api";
+import { openTelemetry } from "./tracer.js";
 
 export type { Span, SpanContext };
 
 /** `span`'s ids when they are valid (an SDK records it, or it carries an incoming trace). */
 export function validSpanIds(span: Span | undefined): SpanContext | undefined {
   const ids = span?.spanContext();
-  return ids !== undefined && isSpanContextValid(ids) ? ids : undefined;
+  return ids !== undefined && openTelemetry()?.isSpanContextValid(ids) ? ids : undefined;
 }
 
 /**

@@ -5,16 +5,10 @@
  * Nameko forwards every `nameko.*` header with the calls a worker makes, so a trace passing
  * through a Python service without the instrumentation still joins up on the other side.
  */
-import {
-  type Context,
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  type TextMapGetter,
-  type TextMapSetter,
-} from "@opentelemetry/api";
+import type { Context, TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { setOwn } from "../util/set-own.js";
 import { CALL_ID_STACK_HEADER, HEADER_PREFIX } from "../wire/context-headers.js";
+import type { OpenTelemetry } from "./tracer.js";
 
 /** The context-data keys a W3C propagator writes. */
 const TRACE_KEYS = ["traceparent", "tracestate"] as const;
@@ -43,26 +37,34 @@ const recordSetter: TextMapSetter<Record<string, string>> = {
 };
 
 /** The trace context carried by context data (header names without `nameko.`). */
-export function extractFromContextData(data: Readonly<Record<string, unknown>>): Context {
-  return propagation.extract(ROOT_CONTEXT, data, dataGetter);
+export function extractFromContextData(
+  otel: OpenTelemetry,
+  data: Readonly<Record<string, unknown>>,
+): Context {
+  return otel.propagation.extract(otel.ROOT_CONTEXT, data, dataGetter);
 }
 
 /** The trace context carried by a message's raw headers (`nameko.traceparent`, ...). */
-export function extractFromHeaders(headers: Readonly<Record<string, unknown>> | undefined): Context {
-  return headers === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+export function extractFromHeaders(
+  otel: OpenTelemetry,
+  headers: Readonly<Record<string, unknown>> | undefined,
+): Context {
+  const root = otel.ROOT_CONTEXT;
+  return headers === undefined ? root : otel.propagation.extract(root, headers, headerGetter);
 }
 
 /**
  * `headers` (outgoing `nameko.*` headers) carrying `ctx`'s trace context. When the propagator
- * writes nothing (no SDK registered, or no valid span) they are returned as they are, so what
+ * writes nothing (none registered, or no valid span) they are returned as they are, so what
  * the worker received is forwarded unchanged, as Nameko forwards it.
  */
 export function injectIntoHeaders(
+  otel: OpenTelemetry,
   headers: Readonly<Record<string, unknown>>,
-  ctx: Context = context.active(),
+  ctx: Context,
 ): Readonly<Record<string, unknown>> {
   const written: Record<string, string> = {};
-  propagation.inject(ctx, written, recordSetter);
+  otel.propagation.inject(ctx, written, recordSetter);
   const keys = Object.keys(written);
   if (keys.length === 0) return headers;
   // Rebuilt rather than patched: a tracestate received from upstream must not ride along with a

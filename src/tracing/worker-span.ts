@@ -6,11 +6,12 @@
  * to it.
  */
 import { hostname } from "node:os";
-import { type Attributes, type Context, context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import type { Attributes, Span, SpanKind } from "@opentelemetry/api";
 import { recordError } from "./record-error.js";
+import { SPAN_KIND } from "./span-kind.js";
 import { argumentAttributes, resultAttributes, type SpanPayload } from "./span-payload.js";
-import { extractFromContextData } from "./trace-carrier.js";
-import { tracer } from "./tracer.js";
+import { extractFromContextData, extractFromHeaders } from "./trace-carrier.js";
+import { openTelemetry, tracerOf } from "./tracer.js";
 
 /** How a traced run ended. */
 export interface TracedOutcome {
@@ -36,8 +37,8 @@ export interface WorkerSpanInit {
 
 /** Span kinds of Enoki's entrypoints; an extension's entrypoint gets `SERVER`, as in Nameko. */
 const KINDS: Readonly<Record<string, SpanKind>> = {
-  event_handler: SpanKind.CONSUMER,
-  consume: SpanKind.CONSUMER,
+  event_handler: SPAN_KIND.CONSUMER,
+  consume: SPAN_KIND.CONSUMER,
 };
 
 /** Nameko's class names for `entrypoint_type`, so a mixed fleet's spans filter alike. */
@@ -53,22 +54,24 @@ const HOSTNAME = hostname();
 
 /**
  * Runs `run` inside a new worker span and ends the span with the run's outcome. `run` gets the
- * span (a non-recording one when no SDK is registered, carrying the incoming trace's ids).
+ * span, or `undefined` when nothing is registered with OpenTelemetry (then there is no span).
  */
 export async function traceWorker<R>(
   init: WorkerSpanInit,
-  run: (span: Span) => Promise<R>,
+  run: (span: Span | undefined) => Promise<R>,
   outcomeOf: (result: R) => TracedOutcome,
 ): Promise<R> {
-  const parent = extractFromContextData(init.data);
-  const span = tracer.startSpan(
+  const otel = openTelemetry();
+  if (otel === undefined) return run(undefined);
+  const parent = extractFromContextData(otel, init.data);
+  const span = tracerOf(otel).startSpan(
     `${init.service}.${init.method}`,
-    { kind: KINDS[init.kind] ?? SpanKind.SERVER },
+    { kind: KINDS[init.kind] ?? SPAN_KIND.SERVER },
     parent,
   );
   if (span.isRecording()) span.setAttributes(startAttributes(init));
   try {
-    const result = await context.with(trace.setSpan(parent, span), run, undefined, span);
+    const result = await otel.context.with(otel.trace.setSpan(parent, span), run, undefined, span);
     if (span.isRecording()) endWorkerSpan(span, init, outcomeOf(result));
     return result;
   } finally {
@@ -111,10 +114,16 @@ function endWorkerSpan(span: Span, init: WorkerSpanInit, outcome: TracedOutcome)
 /**
  * A span for an RPC request refused before any worker ran (`MethodNotFound`,
  * `IncorrectSignature`, `MalformedRequest`, an expired deadline): named as the call's worker span
- * would be, in the caller's trace, failed with the error the caller gets.
+ * would be, in the trace its headers carry, failed with the error the caller gets.
  */
-export function traceRefusedRequest(name: string, parent: Context, error: unknown): void {
-  const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+export function traceRefusedRequest(
+  name: string,
+  headers: Readonly<Record<string, unknown>> | undefined,
+  error: unknown,
+): void {
+  const otel = openTelemetry();
+  if (otel === undefined) return;
+  const span = tracerOf(otel).startSpan(name, { kind: SPAN_KIND.SERVER }, extractFromHeaders(otel, headers));
   if (span.isRecording()) {
     span.setAttributes({ "rpc.system": "nameko", "messaging.system": "rabbitmq" });
     recordError(span, error, false);
