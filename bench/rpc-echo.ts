@@ -16,10 +16,10 @@
  * `target <name>: <value> (goal <op> <number>) PASS|FAIL` (bench/targets.ts). Compare ratios
  * from one run only: the machine is shared and noisy.
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { connect, silentLogger } from "enoki";
+import { benchVhost, brokerCpu, median, serverCpu, startServer as startBenchServer } from "./harness.js";
 import { manyInFlight, payloadRate } from "./large-and-many.js";
 import { compileHello, type Footprint, measureFootprint } from "./process-footprint.js";
 import { type EchoClient, rawClient } from "./raw-client.js";
@@ -41,38 +41,9 @@ interface Sample {
   brokerCpuPer10k: number;
 }
 
-// The broker's CPU time (utime + stime of the Erlang VM), so the report shows what each side costs
-// RabbitMQ: on 2 cores, every CPU-second the framework or its wire format spends is the broker's.
-const brokerPid = execFileSync("pgrep", ["-f", "beam.smp"]).toString().trim().split("\n")[0];
-function brokerCpu(): number {
-  const fields = readFileSync(`/proc/${brokerPid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const vhost = `enoki-bench-${Date.now()}`;
-const rabbitmqctl = (...args: string[]) => execFileSync("rabbitmqctl", ["-q", ...args], { stdio: "ignore" });
-rabbitmqctl("add_vhost", vhost);
-rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
-const uri = `amqp://guest:guest@localhost/${vhost}`;
-
-function startServer(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL(`./servers/${script}`, import.meta.url)), [uri, ...args], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("message", () => resolve(child));
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function serverCpu(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once("message", (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1e6));
-    child.send({ cmd: "cpu" });
-  });
-}
+const { uri, drop: dropVhost } = benchVhost("enoki-bench");
+const startServer = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  startBenchServer(uri, script, args, env);
 
 async function drive(
   client: EchoClient,
@@ -120,22 +91,23 @@ async function measure(client: EchoClient, server: ChildProcess, inFlight: numbe
 const TRANSIENT = "enoki, RPC_PERSISTENT: false";
 const TRACED = "enoki, SDK on (server)";
 const RAW_NAMEKO = "raw, Nameko wire";
+const RAW_QUORUM = "raw, Nameko wire, quorum queue";
 
 function enokiClient(cluster: Awaited<ReturnType<typeof connect>>, service = "bench_echo"): EchoClient {
   return { echo: (v) => cluster.rpc[service]!.echo!(v), close: () => cluster.close() };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
 async function main() {
   const rawServer = await startServer("raw-server.ts", ["bench-raw"]);
   const rawNamekoServer = await startServer("raw-server.ts", ["bench-raw-nameko", "nameko"]);
+  const rawQuorumServer = await startServer("raw-server.ts", ["bench-raw-quorum", "nameko-quorum"]);
   const enokiServer = await startServer("enoki-server.ts", ["bench_echo", "100"]);
   const tracedServer = await startServer("enoki-server.ts", ["bench_echo_traced", "100"], {
     BENCH_OTEL: "1",
   });
   const raw = await rawClient(uri, "bench-raw");
   const rawNameko = await rawClient(uri, "bench-raw-nameko", "nameko");
+  const rawQuorum = await rawClient(uri, "bench-raw-quorum", "nameko");
   const enoki = enokiClient(await connect({ uri, logger: silentLogger }));
   // The same service, called with RPC_PERSISTENT: false (transient requests, and so replies).
   const transient = enokiClient(
@@ -152,6 +124,7 @@ async function main() {
         for (const [name, client, server] of [
           ["raw", raw, rawServer],
           [RAW_NAMEKO, rawNameko, rawNamekoServer],
+          [RAW_QUORUM, rawQuorum, rawQuorumServer],
           ["enoki", enoki, enokiServer],
           [TRANSIENT, transient, enokiServer],
           [TRACED, traced, tracedServer],
@@ -168,14 +141,16 @@ async function main() {
   } finally {
     await raw.close();
     await rawNameko.close();
+    await rawQuorum.close();
     await enoki.close();
     await transient.close();
     await traced.close();
     tracedServer.kill();
     rawServer.kill();
     rawNamekoServer.kill();
+    rawQuorumServer.kill();
     enokiServer.kill();
-    rabbitmqctl("delete_vhost", vhost);
+    dropVhost();
   }
   report(results, extra as Extra);
 }
@@ -233,7 +208,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     "|---|---|---|---|---|---|---|---|",
   ];
   for (const level of LEVELS) {
-    for (const name of ["raw", RAW_NAMEKO, "enoki", TRANSIENT, TRACED]) {
+    for (const name of ["raw", RAW_NAMEKO, RAW_QUORUM, "enoki", TRANSIENT, TRACED]) {
       rows.push(
         `| ${level} | ${name} | ${pick(name, level, "rate").toFixed(0)} | ${pick(name, level, "p50").toFixed(0)} | ${pick(name, level, "p99").toFixed(0)} | ${pick(name, level, "serverCpuPer10k").toFixed(2)} | ${pick(name, level, "clientCpuPer10k").toFixed(2)} | ${pick(name, level, "brokerCpuPer10k").toFixed(2)} |`,
       );
@@ -245,7 +220,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     "|---|---|---|---|---|---|",
   );
   for (const level of LEVELS) {
-    for (const name of [RAW_NAMEKO, "enoki", TRANSIENT, TRACED]) {
+    for (const name of [RAW_NAMEKO, RAW_QUORUM, "enoki", TRANSIENT, TRACED]) {
       const ratio = (key: keyof Sample, base: string) =>
         (pick(name, level, key) / pick(base, level, key)).toFixed(2);
       rows.push(
@@ -256,6 +231,9 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
   const tracing = (level: number) =>
     `${level} in flight: throughput ${(pick(TRACED, level, "rate") / pick("enoki", level, "rate")).toFixed(2)}x, server CPU per call ${(pick(TRACED, level, "serverCpuPer10k") / pick("enoki", level, "serverCpuPer10k")).toFixed(2)}x`;
   rows.push("", `tracing, SDK on the server vs none: ${LEVELS.map(tracing).join("; ")}`);
+  const quorum = (level: number) =>
+    `${level} in flight: throughput ${(pick(RAW_QUORUM, level, "rate") / pick(RAW_NAMEKO, level, "rate")).toFixed(2)}x, broker CPU per call ${(pick(RAW_QUORUM, level, "brokerCpuPer10k") / pick(RAW_NAMEKO, level, "brokerCpuPer10k")).toFixed(2)}x`;
+  rows.push(`quorum vs classic request queue (raw Nameko wire): ${LEVELS.map(quorum).join("; ")}`);
   const cpu = (name: string) => pick(name, 100, "serverCpuPer10k") + pick(name, 100, "clientCpuPer10k");
   const targets: Target[] = [
     {

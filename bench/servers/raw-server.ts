@@ -6,16 +6,19 @@
  * - `nameko`: the same, carrying everything Nameko's wire asks for (topic exchange, durable
  *   queues, persistent messages, mandatory requests with confirms, headers, and the request
  *   acknowledged only once its reply is confirmed): the floor for a Nameko-compatible framework.
+ * - `nameko-quorum`: the same on a quorum request queue, for what the broker's replicated queue
+ *   type costs per call (a quorum queue on one node still writes its Raft log).
  */
 import amqplib from "amqplib";
 
 const [uri = "amqp://localhost", queue = "bench-raw", mode = "plain"] = process.argv.slice(2);
-const nameko = mode === "nameko";
+const nameko = mode.startsWith("nameko");
+const queueArguments = mode === "nameko-quorum" ? { "x-queue-type": "quorum" } : {};
 const conn = await amqplib.connect(uri, { noDelay: true });
 const ch = nameko ? await conn.createConfirmChannel() : await conn.createChannel();
 if (nameko) {
   await ch.assertExchange("nameko-rpc", "topic", { durable: true });
-  await ch.assertQueue(queue, { durable: true });
+  await ch.assertQueue(queue, { durable: true, arguments: queueArguments });
   await ch.bindQueue(queue, "nameko-rpc", `${queue}.*`);
 } else {
   await ch.assertQueue(queue, { durable: false, autoDelete: true });

@@ -21,6 +21,7 @@ test("npm run bench prints every system at every level, the ratios and the targe
     for (const system of [
       "raw",
       "raw, Nameko wire",
+      "raw, Nameko wire, quorum queue",
       "enoki",
       "enoki, RPC_PERSISTENT: false",
       "enoki, SDK on (server)",
@@ -58,5 +59,9 @@ test("npm run bench prints every system at every level, the ratios and the targe
   assert.match(
     stdout,
     /^tracing, SDK on the server vs none: 1 in flight: throughput \d+\.\d\dx, server CPU per call \d+\.\d\dx;/m,
+  );
+  assert.match(
+    stdout,
+    /^quorum vs classic request queue \(raw Nameko wire\): 1 in flight: throughput \d+\.\d\dx, broker CPU per call \d+\.\d\dx;/m,
   );
 });
