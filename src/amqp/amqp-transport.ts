@@ -1,9 +1,16 @@
 /**
  * The RabbitMQ transport: one connection per runner, reconnected with backoff and jitter; one
- * shared confirm channel for publishing; one channel per consumer.
+ * shared confirm channel for publishing; one channel per consumer. Given several brokers
+ * (`amqp://a;amqp://b`), it tries them in turn, round robin as kombu does.
  */
 import type { ChannelModel } from "amqplib";
-import { type BrokerAddress, maskUri, parseBrokerUri, type TlsOptions } from "../transport/broker-uri.js";
+import {
+  type BrokerAddress,
+  maskUri,
+  parseBrokerUris,
+  splitBrokerUris,
+  type TlsOptions,
+} from "../transport/broker-uri.js";
 import { ConnectionLost } from "../transport/errors.js";
 import type {
   Consumer,
@@ -34,7 +41,10 @@ export interface BackoffOptions {
 
 /** Options of {@link AmqpTransport}. */
 export interface AmqpTransportOptions {
-  /** Broker URI, such as `amqp://guest:guest@localhost`. */
+  /**
+   * Broker URI, such as `amqp://guest:guest@localhost`, or several in kombu's syntax
+   * (`amqp://a;amqp://b`), tried in turn.
+   */
   uri: string;
   /** Heartbeat in seconds. Default 60 (as Nameko); 0 turns heartbeats off. */
   heartbeat?: number;
@@ -52,7 +62,9 @@ export interface AmqpTransportOptions {
 export class AmqpTransport implements Transport {
   readonly description: string;
   readonly #options: AmqpTransportOptions;
-  readonly #address: BrokerAddress;
+  readonly #brokers: readonly Broker[];
+  /** The broker connected to, or tried first on the next attempt. */
+  #current = 0;
   readonly #logger: Logger;
   readonly #consumers = new Set<AmqpConsumer>();
   readonly #listeners = new Set<(status: TransportStatus) => void>();
@@ -67,7 +79,9 @@ export class AmqpTransport implements Transport {
 
   constructor(options: AmqpTransportOptions) {
     this.#options = options;
-    this.#address = parseBrokerUri(options.uri);
+    const addresses = parseBrokerUris(options.uri);
+    const uris = splitBrokerUris(options.uri);
+    this.#brokers = addresses.map((address, i) => ({ address, description: maskUri(uris[i] as string) }));
     this.description = maskUri(options.uri);
     this.#logger = (options.logger ?? createLogger()).child({ broker: this.description });
     if (!decoderInstalled) {
@@ -91,6 +105,11 @@ export class AmqpTransport implements Transport {
 
   ready(): Promise<void> {
     return this.#everConnected.promise;
+  }
+
+  /** The broker connected to (its URI, password masked); `undefined` while not connected. */
+  get broker(): string | undefined {
+    return this.#status === "connected" ? this.#brokers[this.#current]?.description : undefined;
   }
 
   onStatus(listener: (status: TransportStatus) => void): () => void {
@@ -205,32 +224,49 @@ export class AmqpTransport implements Transport {
     }
   }
 
+  /**
+   * Connects, trying every broker in turn from the current one (the one last connected to, as
+   * kombu keeps its host until an attempt fails), with no wait between brokers; after a round
+   * in which all failed, waits with backoff and starts the next round.
+   */
   async #connectLoop(): Promise<void> {
-    for (let attempt = 1; !this.#closing; attempt++) {
-      try {
-        await this.#connectOnce();
-        return;
-      } catch (err) {
-        if (this.#closing) return;
-        const delayMs = backoffDelay(attempt, this.#options.backoff);
-        const retry = `retrying in ${(delayMs / 1000).toFixed(1)} s`;
-        const failure = connectFailure(err, this.#address);
-        // A refusal is retried too (a broker still booting refuses its vhosts for a moment, and
-        // an operator may create them later), but it is an error the user has to act on.
-        const what = failure.refused ? `refused the connection: ${failure.reason}` : "not reachable";
-        this.#logger[failure.refused ? "error" : "warn"](
-          { attempt, retryInMs: delayMs, err: failure.reason },
-          `broker ${this.description} ${what}; ${retry}`,
-        );
-        await this.#sleep(delayMs);
+    for (let round = 1; !this.#closing; round++) {
+      for (let tried = 0; tried < this.#brokers.length && !this.#closing; tried++) {
+        const broker = this.#brokers[this.#current] as Broker;
+        try {
+          await this.#connectOnce(broker);
+          return;
+        } catch (err) {
+          if (this.#closing) return;
+          const last = tried === this.#brokers.length - 1;
+          const delayMs = last ? backoffDelay(round, this.#options.backoff) : 0;
+          this.#current = (this.#current + 1) % this.#brokers.length;
+          const next = last
+            ? `retrying in ${(delayMs / 1000).toFixed(1)} s`
+            : `trying ${(this.#brokers[this.#current] as Broker).description}`;
+          this.#logFailure(broker, err, round, delayMs, next);
+          if (last) await this.#sleep(delayMs);
+        }
       }
     }
   }
 
-  async #connectOnce(): Promise<void> {
+  #logFailure(broker: Broker, err: unknown, round: number, delayMs: number, next: string): void {
+    const failure = connectFailure(err, broker.address);
+    // A refusal is retried too (a broker still booting refuses its vhosts for a moment, and
+    // an operator may create them later), but it is an error the user has to act on.
+    const what = failure.refused ? `refused the connection: ${failure.reason}` : "not reachable";
+    this.#logger[failure.refused ? "error" : "warn"](
+      { attempt: round, retryInMs: delayMs, err: failure.reason },
+      `broker ${broker.description} ${what}; ${next}`,
+    );
+  }
+
+  async #connectOnce(broker: Broker): Promise<void> {
     const { tls, heartbeat = 60, connectionName } = this.#options;
+    const { address } = broker;
     const model = await amqplib.connect(
-      { ...this.#address, heartbeat: this.#address.heartbeat ?? heartbeat },
+      { ...address, heartbeat: address.heartbeat ?? heartbeat },
       {
         noDelay: true,
         // A broker that accepts TCP but never answers must not stall the connect loop.
@@ -262,7 +298,7 @@ export class AmqpTransport implements Transport {
     // The connection may have gone again while consumers re-opened: the next attempt takes over.
     if (this.#model !== model) return;
     this.#setStatus("connected");
-    this.#logger.info(`connected to ${this.description}`);
+    this.#logger.info(`connected to ${broker.description}`);
     this.#everConnected.resolve();
   }
 
@@ -310,6 +346,13 @@ export class AmqpTransport implements Transport {
       };
     });
   }
+}
+
+/** One broker of the list: where to connect, and how to name it in logs. */
+interface Broker {
+  readonly address: BrokerAddress;
+  /** Its URI, password masked. */
+  readonly description: string;
 }
 
 /** Publishes of one message lost with a connection before it is given up. */

@@ -3,7 +3,7 @@
  */
 import { maskUri } from "../transport/broker-uri.js";
 
-const URI_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*:[^/?#@]*@/i;
+const URI_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/?#@;]*:[^/?#@;]*@/i; // any URI of a broker list
 const SECRET_KEY = /password|passphrase|secret|token/i;
 
 /** A copy of `value` with URI passwords and secret-looking keys replaced by `***`. */

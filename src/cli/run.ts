@@ -30,7 +30,8 @@ Options:
   -h, --help      show this help
 
 The broker is --broker, else the AMQP_URI environment variable, else AMQP_URI in the config
-file, else amqp://guest:guest@localhost. An unreachable broker is retried with backoff.
+file, else amqp://guest:guest@localhost. Several brokers, "amqp://a;amqp://b" (kombu's
+syntax), are tried in turn. An unreachable broker is retried with backoff.
 
 Ctrl+C (SIGINT) or SIGTERM stops gracefully: running calls finish and are answered, then
 the process exits. A second signal kills: unfinished calls go back to their queue, for

@@ -32,7 +32,8 @@ and the first error ends the script with exit code 1.
 
 Options:
   --config FILE   YAML config, as for enoki run
-  --broker URI    the broker (else AMQP_URI from the environment, else from the config)
+  --broker URI    the broker (else AMQP_URI from the environment, else from the config);
+                  several, tried in turn: "amqp://a;amqp://b"
   -h, --help      show this help
 
 Example:

@@ -103,7 +103,7 @@ export const CONFIG_KEYS = {
   AMQP_URI: {
     default: "amqp://guest:guest@localhost",
     check: brokerUri,
-    doc: "The broker; `amqp://`, `amqps://`, `pyamqp://` or `memory://`. The `AMQP_URI` environment variable and `--broker` override it.",
+    doc: "The broker; `amqp://`, `amqps://`, `pyamqp://` or `memory://`. Several brokers in kombu's syntax, `amqp://a;amqp://b`, are tried in turn, round robin (docs/reliability.md). The `AMQP_URI` environment variable and `--broker` override it.",
     origin: "nameko",
   },
   AMQP_SSL: {

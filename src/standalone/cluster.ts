@@ -22,7 +22,10 @@ import { rpcExchange, STANDALONE_PROXY, standaloneCallId } from "../wire/names.j
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
-  /** Broker URI. Default: `config.AMQP_URI`, else `amqp://guest:guest@localhost`. */
+  /**
+   * Broker URI, or several tried in turn (`amqp://a;amqp://b`, as in `AMQP_URI`). Default:
+   * `config.AMQP_URI`, else `amqp://guest:guest@localhost`.
+   */
   uri?: string;
   /** Config keys such as `rpc_exchange`, `RPC_TIMEOUT`, `parent_calls_tracked`. */
   config?: Config;

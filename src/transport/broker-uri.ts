@@ -1,5 +1,7 @@
 /**
- * Broker URIs: parsing into amqplib's connection options, and masking for logs and errors.
+ * Broker URIs: parsing into amqplib's connection options, and masking for logs and errors. An
+ * `AMQP_URI` may name several brokers in kombu's syntax, `amqp://a;amqp://b`, so one config file
+ * serves Nameko and Enoki.
  */
 import { ConfigurationError } from "../util/enoki-error.js";
 
@@ -32,6 +34,58 @@ export interface BrokerAddress {
  * the default vhost `/`; otherwise the path is the URL-decoded vhost name.
  */
 export function parseBrokerUri(uri: string): BrokerAddress {
+  return parseOne(uri).address;
+}
+
+/** Separates the brokers of a list, as kombu's `Connection` does. */
+const LIST_SEPARATOR = ";";
+
+/**
+ * The URIs of a broker list, `amqp://a;amqp://b;amqp://c` (kombu's syntax: Nameko reads the same
+ * `AMQP_URI`), in order; a single URI gives a list of one. Spaces around each URI are ignored.
+ * @throws ConfigurationError when an entry is not a URI (a stray `;`).
+ */
+export function splitBrokerUris(uri: string): string[] {
+  const uris = uri.split(LIST_SEPARATOR).map((u) => u.trim());
+  if (uris.length > 1 && uris.some((u) => !u.includes("://"))) {
+    throw new ConfigurationError(
+      `Invalid broker list ${maskUri(uri)}: every entry must be a URI, separated by one ";" ` +
+        "(a ; inside a password must be written %3B)",
+    );
+  }
+  return uris;
+}
+
+/**
+ * Parses a broker list (or a single URI) into the addresses to try in turn. A later URI that
+ * omits the vhost (no path, or `/`) or the port keeps those of the URI before it, as kombu does
+ * when it switches to the next broker, so `amqp://u:p@a:5673/orders;amqp://u:p@b` reaches vhost
+ * `orders` on port 5673 of `b` too (the port only within one scheme: an `amqps://` URI after an
+ * `amqp://` one gets 5671). Credentials are never carried over: a URI without them logs in as
+ * guest, as with kombu.
+ * @throws ConfigurationError naming the URI (password masked) and what is wrong.
+ */
+export function parseBrokerUris(uri: string): BrokerAddress[] {
+  const addresses: BrokerAddress[] = [];
+  for (const one of splitBrokerUris(uri)) {
+    const { address, portGiven, vhostGiven } = parseOne(one);
+    const previous = addresses.at(-1);
+    if (previous !== undefined) {
+      if (!vhostGiven) address.vhost = previous.vhost;
+      if (!portGiven && previous.protocol === address.protocol) address.port = previous.port;
+    }
+    addresses.push(address);
+  }
+  return addresses;
+}
+
+interface ParsedUri {
+  address: BrokerAddress;
+  portGiven: boolean;
+  vhostGiven: boolean;
+}
+
+function parseOne(uri: string): ParsedUri {
   let url: URL;
   try {
     url = new URL(uri);
@@ -59,7 +113,7 @@ export function parseBrokerUri(uri: string): BrokerAddress {
   if (heartbeat !== null) address.heartbeat = Number(heartbeat);
   const frameMax = url.searchParams.get("frame_max") ?? url.searchParams.get("frameMax");
   if (frameMax !== null) address.frameMax = Number(frameMax);
-  return address;
+  return { address, portGiven: url.port !== "", vhostGiven: path !== "" && path !== "/" };
 }
 
 /** Which kind of transport a broker URI asks for. */
@@ -70,10 +124,25 @@ const AMQP_SCHEMES = new Set(["amqp", "amqps", "pyamqp"]);
 /**
  * Checks a broker URI and says which transport it asks for: `amqp://`, `amqps://` and
  * `pyamqp://` (parsed in full), or `memory://`, which takes no host or path (which in-memory
- * broker it reaches is decided by the code that runs it, never by the URI).
+ * broker it reaches is decided by the code that runs it, never by the URI). A list of brokers
+ * (`amqp://a;amqp://b`) asks for AMQP; every URI in it is checked.
  * @throws ConfigurationError naming the URI (password masked) and what is wrong.
  */
 export function brokerKind(uri: string): BrokerKind {
+  const uris = splitBrokerUris(uri);
+  if (uris.length === 1) return oneBrokerKind(uris[0] as string);
+  for (const one of uris) {
+    if (oneBrokerKind(one) !== "amqp") {
+      throw new ConfigurationError(
+        `Invalid broker list ${maskUri(uri)}: memory:// is one in-process broker and cannot be part of a list`,
+      );
+    }
+  }
+  parseBrokerUris(uri);
+  return "amqp";
+}
+
+function oneBrokerKind(uri: string): BrokerKind {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
   if (scheme === "memory") {
     if (!/^memory:\/\/\/?$/i.test(uri)) {
@@ -93,8 +162,19 @@ export function brokerKind(uri: string): BrokerKind {
   return "amqp";
 }
 
-/** The URI with its password replaced by `***`, safe to log. Never throws. */
+/**
+ * The URI with its password replaced by `***`, safe to log; in a broker list
+ * (`amqp://a;amqp://b`), every URI's. Never throws.
+ */
 export function maskUri(uri: string): string {
+  const parts = uri.split(LIST_SEPARATOR);
+  // A part that is no URI means the ";" is inside one (a password), not between two.
+  if (parts.length > 1 && parts.every((p) => p.includes("://")))
+    return parts.map(maskOne).join(LIST_SEPARATOR);
+  return maskOne(uri);
+}
+
+function maskOne(uri: string): string {
   try {
     const url = new URL(uri);
     if (url.password) url.password = "***";

@@ -1,0 +1,75 @@
+/**
+ * Failover across a broker list (`AMQP_URI: amqp://a;amqp://b`, kombu's syntax). The "nodes"
+ * are TCP proxies in this process in front of the shared RabbitMQ (and a port nothing listens
+ * on): stopping a proxy is its node going away, without disturbing the broker other tests use.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AmqpTransport } from "../../../src/amqp/amqp-transport.js";
+import { rpc, service } from "../../../src/index.js";
+import type { Transport } from "../../../src/transport/transport.js";
+import { createVhost, uniqueName } from "../../support/broker.js";
+import { testResources } from "../../support/resources.js";
+import { deadPort, startTcpProxy } from "../../support/tcp-proxy.js";
+
+const resources = testResources();
+const { vhost } = createVhost("enoki-failover");
+const uriAt = (port: number) => `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(vhost)}`;
+const masked = (port: number) => uriAt(port).replace(":guest@", ":***@");
+
+function makeSlow(name: string, runs: number[]) {
+  @service(name)
+  class Slow {
+    @rpc
+    async job(id: number, ms: number) {
+      runs.push(id);
+      await sleep(ms);
+      return id;
+    }
+  }
+  return Slow;
+}
+
+/** The broker a transport is connected to (masked URI), `undefined` while it is not. */
+const brokerOf = (transport: Transport | undefined) => (transport as AmqpTransport | undefined)?.broker;
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+test("a broker list is tried in turn: with the first broker down, services and clients connect to the next", async () => {
+  const dead = await deadPort();
+  const list = `${uriAt(dead)};${uriAt(5672)}`;
+  const name = uniqueName("slow");
+  const runner = await resources.runner([makeSlow(name, [])], { AMQP_URI: list });
+  const cluster = await resources.client({ uri: list, timeoutMs: 20_000 });
+  assert.equal(brokerOf(runner.transport), masked(5672));
+  assert.equal(brokerOf(cluster.transport), masked(5672));
+  assert.equal(await cluster.rpc[name]!.job!(1, 0), 1);
+});
+
+test("when the broker in use goes away, every process fails over to the next, consumers and reply queue back", async () => {
+  const node = await startTcpProxy();
+  resources.defer(() => node.stop());
+  const list = `${uriAt(node.port)};${uriAt(5672)}`;
+  const name = uniqueName("slow");
+  const runs: number[] = [];
+  const runner = await resources.runner([makeSlow(name, runs)], { AMQP_URI: list });
+  const cluster = await resources.client({ uri: list, timeoutMs: 20_000 });
+  assert.equal(brokerOf(runner.transport), masked(node.port), "the first broker of the list, while it is up");
+  assert.equal(brokerOf(cluster.transport), masked(node.port));
+  const calls = Array.from({ length: 5 }, (_, i) => cluster.rpc[name]!.job!(i, 500));
+  await waitFor("the calls to start", () => runs.length === 5);
+  await node.stop();
+  await waitFor("the service to fail over", () => brokerOf(runner.transport) === masked(5672));
+  await waitFor("the client to fail over", () => brokerOf(cluster.transport) === masked(5672));
+  // Work in progress when the node went is answered (its replies wait in the durable reply
+  // queue, or the requests are redelivered and run again), and new calls work.
+  assert.deepEqual((await Promise.all(calls)).sort(), [0, 1, 2, 3, 4]);
+  assert.equal(await cluster.rpc[name]!.job!(9, 0), 9);
+});
