@@ -44,7 +44,10 @@ export function serverCpu(child: ChildProcess): Promise<number> {
 
 // The broker's CPU time (utime + stime of the Erlang VM), so a report shows what each side costs
 // RabbitMQ: on 2 cores, every CPU-second the framework or its wire format spends is the broker's.
-const brokerPid = execFileSync("pgrep", ["-f", "beam.smp"]).toString().trim().split("\n")[0];
+// Asked of the broker itself: other Erlang VMs (rabbitmqctl's own, other nodes) run beam.smp too.
+const brokerPid = execFileSync("rabbitmqctl", ["-q", "eval", "list_to_integer(os:getpid())."])
+  .toString()
+  .trim();
 
 /** The CPU seconds the broker has used so far. */
 export function brokerCpu(): number {

@@ -1,0 +1,149 @@
+/**
+ * npm run bench:broker: what each feature of Nameko's RPC wire costs the broker (issue 16,
+ * target 2). A raw amqplib echo pair, 100 calls in flight, starts as the plainest request/reply
+ * (default exchange, non-durable queues, transient messages, no confirms) and adds one of
+ * Nameko's features per row, ending with everything Enoki's transient mode keeps and then with
+ * persistent messages (every guarantee). Prints calls/s and the broker's CPU-s per 10k calls.
+ */
+import { randomUUID } from "node:crypto";
+import amqplib, { type Channel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
+import { benchVhost, brokerCpu, median } from "./harness.js";
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CALLS = Math.round(20_000 * SCALE);
+const IN_FLIGHT = 100;
+
+/** One way of carrying the call: each row of the report turns one more feature on. */
+interface Wire {
+  readonly topicExchange: boolean; // requests through a topic exchange (nameko-rpc), not the default one
+  readonly durableQueues: boolean; // the request queue survives a broker restart
+  readonly mandatory: boolean; // an unroutable request comes back rather than vanishing
+  readonly confirms: boolean; // both sides publish on confirm channels: the broker confirms every message
+  readonly replyExchange: boolean; // replies through the topic exchange to a durable, acked reply queue
+  readonly ackAfterReply: boolean; // the request is acked once its reply is confirmed
+  readonly persistent: boolean; // delivery_mode 2
+}
+
+const STEPS: readonly [string, Partial<Wire>][] = [
+  ["plain request/reply", {}],
+  ["+ topic exchange", { topicExchange: true }],
+  ["+ durable request queue", { durableQueues: true }],
+  ["+ mandatory", { mandatory: true }],
+  ["+ publisher confirms", { confirms: true }],
+  ["+ replies via exchange to a durable, acked queue", { replyExchange: true }],
+  ["+ ack after the reply is confirmed (Enoki, RPC_PERSISTENT: false)", { ackAfterReply: true }],
+  ["+ persistent messages (every guarantee)", { persistent: true }],
+];
+
+const { uri, drop } = benchVhost("enoki-broker-cost");
+const EXCHANGE = "bench-rpc";
+
+async function run(wire: Wire, queue: string): Promise<{ rate: number; brokerPer10k: number }> {
+  const serverConn = await amqplib.connect(uri, { noDelay: true });
+  const clientConn = await amqplib.connect(uri, { noDelay: true });
+  try {
+    const server = await (wire.confirms ? serverConn.createConfirmChannel() : serverConn.createChannel());
+    const client = await (wire.confirms ? clientConn.createConfirmChannel() : clientConn.createChannel());
+    await server.assertExchange(EXCHANGE, "topic", { durable: true });
+    await server.assertQueue(queue, { durable: wire.durableQueues, autoDelete: !wire.durableQueues });
+    await server.bindQueue(queue, EXCHANGE, `${queue}.*`);
+    const replyTo = await replyQueue(client, wire);
+    const pending = new Map<string, () => void>();
+    await client.consume(
+      replyTo.queue,
+      (msg) => {
+        if (msg === null) return;
+        pending.get(msg.properties.correlationId)?.();
+        pending.delete(msg.properties.correlationId);
+        if (wire.replyExchange) client.ack(msg);
+      },
+      { noAck: !wire.replyExchange },
+    );
+    await server.prefetch(IN_FLIGHT);
+    await server.consume(queue, (msg) => msg && reply(server, wire, msg));
+    const deliveryMode = wire.persistent ? 2 : 1;
+    const call = () =>
+      new Promise<void>((resolve) => {
+        const correlationId = randomUUID();
+        pending.set(correlationId, resolve);
+        const body = Buffer.from(JSON.stringify({ args: ["hello enoki"], kwargs: {} }));
+        const options = { correlationId, replyTo: replyTo.key, deliveryMode, mandatory: wire.mandatory };
+        if (wire.topicExchange) client.publish(EXCHANGE, `${queue}.echo`, body, options);
+        else client.sendToQueue(queue, body, options);
+      });
+    await drive(call, Math.ceil(CALLS / 10));
+    const before = brokerCpu();
+    const started = performance.now();
+    await drive(call, CALLS);
+    const seconds = (performance.now() - started) / 1000;
+    return { rate: CALLS / seconds, brokerPer10k: ((brokerCpu() - before) * 10_000) / CALLS };
+  } finally {
+    await clientConn.close();
+    await serverConn.close();
+  }
+}
+
+async function replyQueue(ch: Channel, wire: Wire): Promise<{ queue: string; key: string }> {
+  if (!wire.replyExchange) {
+    const { queue } = await ch.assertQueue("", { exclusive: true, autoDelete: true });
+    return { queue, key: queue };
+  }
+  const key = randomUUID();
+  const queue = `rpc.reply-bench-${key}`;
+  await ch.assertQueue(queue, { durable: true, arguments: { "x-expires": 60_000 } });
+  await ch.bindQueue(queue, EXCHANGE, key);
+  return { queue, key };
+}
+
+function reply(ch: Channel, wire: Wire, msg: ConsumeMessage): void {
+  const { args } = JSON.parse(msg.content.toString()) as { args: unknown[] };
+  const body = Buffer.from(JSON.stringify({ result: args[0], error: null }));
+  const options = { correlationId: msg.properties.correlationId, deliveryMode: wire.persistent ? 2 : 1 };
+  const replyTo = String(msg.properties.replyTo);
+  const ack = () => ch.ack(msg);
+  if (wire.replyExchange && wire.confirms) {
+    (ch as ConfirmChannel).publish(EXCHANGE, replyTo, body, options, wire.ackAfterReply ? ack : undefined);
+  } else if (wire.replyExchange) ch.publish(EXCHANGE, replyTo, body, options);
+  else ch.sendToQueue(replyTo, body, options);
+  if (!wire.ackAfterReply) ack();
+}
+
+async function drive(call: () => Promise<void>, calls: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < calls) await call();
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const rows = ["| wire | calls/s | broker CPU-s per 10k calls |", "|---|---|---|"];
+  let wire: Wire = {
+    topicExchange: false,
+    durableQueues: false,
+    mandatory: false,
+    confirms: false,
+    replyExchange: false,
+    ackAfterReply: false,
+    persistent: false,
+  };
+  try {
+    for (const [i, [name, change]] of STEPS.entries()) {
+      wire = { ...wire, ...change };
+      const samples = [];
+      for (let round = 0; round < ROUNDS; round++) samples.push(await run(wire, `bench-cost-${i}`));
+      const rate = median(samples.map((s) => s.rate));
+      const broker = median(samples.map((s) => s.brokerPer10k));
+      rows.push(`| ${name} | ${rate.toFixed(0)} | ${broker.toFixed(2)} |`);
+      process.stderr.write(`${name}: ${rate.toFixed(0)} calls/s\n`);
+    }
+  } finally {
+    drop();
+  }
+  rows.push("", `(${IN_FLIGHT} calls in flight, ${ROUNDS} rounds, medians; Node ${process.version})`);
+  console.log(rows.join("\n"));
+}
+
+await main();
