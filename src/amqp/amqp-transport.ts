@@ -24,19 +24,25 @@ import { createLogger, type Logger } from "../util/logger.js";
 import { settleWithin, within } from "../util/within.js";
 import { AmqpConsumer, CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
 import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
+import { brokerComingBack } from "./broker-probe.js";
 import { ConfirmPublisher } from "./confirm-publisher.js";
-import { connectFailure } from "./connect-failure.js";
+import { type ConnectFailure, connectFailure } from "./connect-failure.js";
 
 /** Reconnection backoff. */
 export interface BackoffOptions {
   /** First delay. Default 200 ms. */
   initialDelayMs?: number;
-  /** Longest delay. Default 5 s (kombu's interval_max). */
+  /** Longest delay, jitter included. Default 5 s. */
   maxDelayMs?: number;
   /** Growth per attempt. Default 2. */
   factor?: number;
   /** Random spread, 0 to 1. Default 0.3. */
   jitter?: number;
+  /**
+   * While waiting, how often every broker that refused the connection is probed (a TCP connect):
+   * one that accepts again is connected to at once. Default 250 ms; 0 turns probing off.
+   */
+  probeIntervalMs?: number;
 }
 
 /** Options of {@link AmqpTransport}. */
@@ -65,6 +71,8 @@ export class AmqpTransport implements Transport {
   readonly #brokers: readonly Broker[];
   /** The broker connected to, or tried first on the next attempt. */
   #current = 0;
+  /** Which brokers refused TCP connections when last tried or probed. */
+  readonly #down: boolean[];
   readonly #logger: Logger;
   readonly #consumers = new Set<AmqpConsumer>();
   readonly #listeners = new Set<(status: TransportStatus) => void>();
@@ -82,6 +90,7 @@ export class AmqpTransport implements Transport {
     const addresses = parseBrokerUris(options.uri);
     const uris = splitBrokerUris(options.uri);
     this.#brokers = addresses.map((address, i) => ({ address, description: maskUri(uris[i] as string) }));
+    this.#down = addresses.map(() => false);
     this.description = maskUri(options.uri);
     this.#logger = (options.logger ?? createLogger()).child({ broker: this.description });
     if (!decoderInstalled) {
@@ -227,7 +236,9 @@ export class AmqpTransport implements Transport {
   /**
    * Connects, trying every broker in turn from the current one (the one last connected to, as
    * kombu keeps its host until an attempt fails), with no wait between brokers; after a round
-   * in which all failed, waits with backoff and starts the next round.
+   * in which all failed, waits with backoff and starts the next round. A broker that begins
+   * accepting connections during the wait ends it: the next round starts there, and its backoff
+   * starts again from the first delay (a broker still booting may refuse its vhosts a moment).
    */
   async #connectLoop(): Promise<void> {
     for (let round = 1; !this.#closing; round++) {
@@ -235,24 +246,26 @@ export class AmqpTransport implements Transport {
         const broker = this.#brokers[this.#current] as Broker;
         try {
           await this.#connectOnce(broker);
+          this.#down[this.#current] = false;
           return;
         } catch (err) {
           if (this.#closing) return;
+          const failure = connectFailure(err, broker.address);
+          this.#down[this.#current] = failure.unreachable;
           const last = tried === this.#brokers.length - 1;
           const delayMs = last ? backoffDelay(round, this.#options.backoff) : 0;
           this.#current = (this.#current + 1) % this.#brokers.length;
           const next = last
             ? `retrying in ${(delayMs / 1000).toFixed(1)} s`
             : `trying ${(this.#brokers[this.#current] as Broker).description}`;
-          this.#logFailure(broker, err, round, delayMs, next);
-          if (last) await this.#sleep(delayMs);
+          this.#logFailure(broker, failure, round, delayMs, next);
+          if (last && (await this.#backOff(delayMs))) round = 0;
         }
       }
     }
   }
 
-  #logFailure(broker: Broker, err: unknown, round: number, delayMs: number, next: string): void {
-    const failure = connectFailure(err, broker.address);
+  #logFailure(broker: Broker, failure: ConnectFailure, round: number, delayMs: number, next: string): void {
     // A refusal is retried too (a broker still booting refuses its vhosts for a moment, and
     // an operator may create them later), but it is an error the user has to act on.
     const what = failure.refused ? `refused the connection: ${failure.reason}` : "not reachable";
@@ -260,6 +273,33 @@ export class AmqpTransport implements Transport {
       { attempt: round, retryInMs: delayMs, err: failure.reason },
       `broker ${broker.description} ${what}; ${next}`,
     );
+  }
+
+  /**
+   * Waits `delayMs`, or less: until close(), or until a broker that refused connections accepts
+   * them again (then it is the one tried next, and this resolves true).
+   */
+  async #backOff(delayMs: number): Promise<boolean> {
+    const stop = new AbortController();
+    this.#wake = () => stop.abort();
+    const timer = setTimeout(() => stop.abort(), delayMs);
+    const intervalMs = this.#options.backoff?.probeIntervalMs ?? PROBE_INTERVAL_MS;
+    try {
+      if (intervalMs <= 0 || !this.#down.includes(true)) {
+        await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
+        return false;
+      }
+      const addresses = this.#brokers.map((b) => b.address);
+      const back = await brokerComingBack(addresses, this.#down, intervalMs, stop.signal);
+      if (back === undefined || this.#closing) return false;
+      this.#current = back;
+      this.#logger.info(`broker ${(this.#brokers[back] as Broker).description} accepts connections again`);
+      return true;
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+      this.#wake = undefined;
+    }
   }
 
   async #connectOnce(broker: Broker): Promise<void> {
@@ -336,16 +376,6 @@ export class AmqpTransport implements Transport {
     this.#status = status;
     for (const listener of this.#listeners) listener(status);
   }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
 /** One broker of the list: where to connect, and how to name it in logs. */
@@ -354,6 +384,9 @@ interface Broker {
   /** Its URI, password masked. */
   readonly description: string;
 }
+
+/** How often brokers that refused connections are probed while backing off. */
+const PROBE_INTERVAL_MS = 250;
 
 /** Publishes of one message lost with a connection before it is given up. */
 const PUBLISH_ATTEMPTS = 3;
@@ -368,12 +401,18 @@ async function closeModel(model: ChannelModel): Promise<void> {
   socket?.destroy?.();
 }
 
-/** Exponential backoff with jitter, capped. */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+/**
+ * Exponential backoff with jitter, never above `maxDelayMs`: the delay is drawn from
+ * `base ± jitter` (base = initial × factor^(attempt-1), at most `maxDelayMs`), and the part of
+ * that range above the cap is cut off, so at the cap the delays spread below it (3.5 to 5 s by
+ * default) rather than around it.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}, random = Math.random): number {
   const { initialDelayMs = 200, maxDelayMs = 5_000, factor = 2, jitter = 0.3 } = options;
   const base = Math.min(maxDelayMs, initialDelayMs * factor ** (attempt - 1));
-  const spread = base * jitter * (Math.random() * 2 - 1);
-  return Math.max(0, Math.round(base + spread));
+  const low = base * (1 - jitter);
+  const high = Math.min(maxDelayMs, base * (1 + jitter));
+  return Math.max(0, Math.round(low + (high - low) * random()));
 }
 
 interface Deferred {

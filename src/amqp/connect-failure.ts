@@ -12,7 +12,16 @@ export interface ConnectFailure {
   readonly refused: boolean;
   /** What to tell the user: the likely cause and how to check it, or the error's own message. */
   readonly reason: string;
+  /**
+   * No TCP connection could be made (refused, no route, unknown host): the broker is down, and a
+   * TCP probe tells when it is back. Not so for a connection the broker (or a proxy) accepted
+   * and then dropped.
+   */
+  readonly unreachable: boolean;
 }
+
+/** Socket errors of a connection that was never made. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 
 /** Classifies an error from `amqplib.connect`. */
 export function connectFailure(
@@ -20,9 +29,12 @@ export function connectFailure(
   address: Pick<BrokerAddress, "vhost" | "username">,
 ): ConnectFailure {
   const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const unreachable = typeof code === "string" && UNREACHABLE.has(code);
   if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
     return {
       refused: true,
+      unreachable: false,
       // amqplib drops the broker's reply text, so the likely causes are named, not the one.
       reason:
         `access to vhost "${address.vhost}" refused: it does not exist, user "${address.username}" ` +
@@ -31,7 +43,11 @@ export function connectFailure(
     };
   }
   if (/^Handshake terminated by server: 403/.test(message)) {
-    return { refused: true, reason: `login refused for user "${address.username}": ${message}` };
+    return {
+      refused: true,
+      unreachable: false,
+      reason: `login refused for user "${address.username}": ${message}`,
+    };
   }
-  return { refused: false, reason: message };
+  return { refused: false, unreachable, reason: message };
 }
