@@ -31,11 +31,11 @@ export function acceptsConnections(
 }
 
 /**
- * Probes every broker every `intervalMs`, and resolves with the index of the first one marked
- * down in `down` that accepts a TCP connection again; `undefined` once `signal` aborts. Only a
- * change from refusing to accepting counts: a broker that accepts TCP but fails the AMQP
- * handshake (a load balancer with no backend, a refused login) is left to the backoff, instead
- * of being tried again every `intervalMs`. `down` is updated as the probes answer.
+ * Probes every broker marked down in `down` every `intervalMs`, and resolves with the index of
+ * the first one that accepts a TCP connection again (marking it up); `undefined` once `signal`
+ * aborts. Brokers not marked down are left alone: one that accepts TCP but failed the AMQP
+ * handshake (a load balancer with no backend, a refused login) waits for the backoff, instead
+ * of being tried again every `intervalMs`.
  */
 export async function brokerComingBack(
   addresses: readonly Pick<BrokerAddress, "hostname" | "port">[],
@@ -51,17 +51,16 @@ export async function brokerComingBack(
     while (!signal.aborted) {
       await pause(intervalMs, signal);
       if (signal.aborted) break;
-      const accepted = await acceptsConnections(addresses[i] as BrokerAddress, signal);
-      if (signal.aborted) break;
-      if (accepted && down[i] === true) {
+      if (await acceptsConnections(addresses[i] as BrokerAddress, signal)) {
+        if (signal.aborted) break;
         down[i] = false;
         return i;
       }
-      down[i] = !accepted;
     }
     return await stopped;
   };
-  return await Promise.race([stopped, ...addresses.map((_, i) => watch(i))]);
+  const watched = addresses.map((_, i) => i).filter((i) => down[i] === true);
+  return await Promise.race([stopped, ...watched.map(watch)]);
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
