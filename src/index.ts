@@ -69,6 +69,7 @@ export type { SpanPayloadOptions } from "./tracing/span-payload.js";
 export { maskUri, type TlsOptions } from "./transport/broker-uri.js";
 export { ConnectionLost, UndeliverableMessage } from "./transport/errors.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
+export { type QueueType, QueueTypeMismatch } from "./transport/queue-type.js";
 export { ConfigurationError, EnokiError } from "./util/enoki-error.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./util/logger.js";
 export {

@@ -3,6 +3,7 @@
  * it all again on every new connection.
  */
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import { queueTypeMismatch } from "../transport/queue-type.js";
 import type { Consumer, ConsumerSpec } from "../transport/transport.js";
 import { encodeHeaders } from "../transport/typed-headers.js";
 import type { Logger } from "../util/logger.js";
@@ -64,12 +65,16 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
         autoDelete: exchange.autoDelete,
       });
     }
-    await channel.assertQueue(queue.name, {
-      durable: queue.durable,
-      exclusive: queue.exclusive,
-      autoDelete: queue.autoDelete,
-      arguments: encodeHeaders(queue.arguments ?? {}),
-    });
+    await channel
+      .assertQueue(queue.name, {
+        durable: queue.durable,
+        exclusive: queue.exclusive,
+        autoDelete: queue.autoDelete,
+        arguments: encodeHeaders(queue.arguments ?? {}),
+      })
+      .catch((err: unknown) => {
+        throw queueTypeMismatch(err) ?? err;
+      });
     for (const b of bindings) await channel.bindQueue(queue.name, b.exchange.name, b.routingKey);
     await channel.prefetch(prefetch, false);
     const { consumerTag } = await channel.consume(queue.name, (msg) => this.#onMessage(channel, model, msg), {

@@ -110,7 +110,7 @@ async function watch(args: readonly string[], modules: readonly string[], config
 /**
  * Starts the runner and resolves with the exit code once it is over: 0 after a graceful stop,
  * 128 + the signal number after a kill, 1 if a service failed to start or crashed (2 if that was
- * a configuration error).
+ * a configuration error, such as a queue that exists with another type).
  */
 export function serve(runner: ServiceRunner, names: readonly string[], logger: Logger): Promise<number> {
   const uri = typeof runner.config.AMQP_URI === "string" ? runner.config.AMQP_URI : DEFAULTS.AMQP_URI;
@@ -176,7 +176,9 @@ export function serve(runner: ServiceRunner, names: readonly string[], logger: L
     void runner.closed.then((reason) => {
       if (signals > 0 || !started) return;
       if (reason !== undefined) logger.error({ err: reason }, `a service crashed: ${reason.message}`);
-      exit(reason === undefined ? 0 : 1);
+      // A config mistake found after start (a queue re-declared with another type on reconnect)
+      // is no more fixed by a restart than one found at start: say so with the same exit code.
+      exit(reason === undefined ? 0 : reason instanceof ConfigurationError ? 2 : 1);
     });
   });
 }

@@ -81,6 +81,8 @@ const brokerUri: ConfigCheck = (value) => {
   }
 };
 
+const queueType = rule((v) => v === "classic" || v === "quorum", 'must be "classic" (as Nameko) or "quorum"');
+
 const logLevel = rule(
   (v) => typeof v === "string" && LOG_LEVELS[v.toLowerCase()] !== undefined,
   `must be a log level (${Object.keys(LOG_LEVELS).join(", ")})`,
@@ -202,6 +204,12 @@ export const CONFIG_KEYS = {
     default: true,
     check: boolean,
     doc: "Send RPC requests persistent, as Nameko does; `false` is faster but a broker restart loses calls in flight.",
+    origin: "enoki",
+  },
+  QUEUE_TYPE: {
+    default: "classic",
+    check: queueType,
+    doc: "`quorum`: the service's durable queues are quorum queues, replicated over a cluster (entrypoints: `queueType`).",
     origin: "enoki",
   },
   MAX_MESSAGE_BYTES: {

@@ -4,6 +4,7 @@
  * down; never a global.
  */
 
+import type { QueueType } from "../transport/queue-type.js";
 import { type Serializer, serializerByName } from "../wire/json.js";
 import { type ConfigKeyName, configValue, DEFAULTS } from "./config-keys.js";
 
@@ -35,6 +36,11 @@ export interface Config {
    * Services answer in kind: a reply is as persistent as its request. Default true.
    */
   RPC_PERSISTENT?: boolean;
+  /**
+   * The type of the service's durable queues: `classic` (default), declared as Nameko declares
+   * them, or `quorum`, replicated over a RabbitMQ cluster. Entrypoints may override it.
+   */
+  QUEUE_TYPE?: QueueType;
   /** Largest message body a consumer accepts; larger ones are refused (0: no limit). Default 16 MiB. */
   MAX_MESSAGE_BYTES?: number;
   /** Warn when the event loop was blocked this long, in seconds; 0 turns it off. Default 1. */
@@ -61,6 +67,8 @@ export interface ContainerSettings {
   readonly declareEventExchanges: boolean;
   /** Config `AUTO_DELETE_EVENT_EXCHANGES`. */
   readonly autoDeleteEventExchanges: boolean;
+  /** Config `QUEUE_TYPE`: the type of the service's durable queues, unless an entrypoint says. */
+  readonly queueType: QueueType;
 }
 
 /** Reads and validates the container settings of a config. */
@@ -79,5 +87,6 @@ export function containerSettings(config: Config): ContainerSettings {
     rpcPersistent: read("RPC_PERSISTENT") as boolean,
     declareEventExchanges: read("DECLARE_EVENT_EXCHANGES") as boolean,
     autoDeleteEventExchanges: read("AUTO_DELETE_EVENT_EXCHANGES") as boolean,
+    queueType: read("QUEUE_TYPE") as QueueType,
   };
 }

@@ -7,6 +7,7 @@ import type { ExtensionHost } from "../core/extension-host.js";
 import type { AnyMethodContext } from "../core/service.js";
 import { addEntrypoint } from "../core/service.js";
 import { MessageEntrypoint, type MessageTopology } from "../messaging/message-entrypoint.js";
+import { checkQueueTypeOption, type QueueType } from "../transport/queue-type.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { defaultBroadcastId, eventExchange, eventQueue, type HandlerType } from "../wire/names.js";
 import type { EventHandlerMethod, EventMap, EventPayload, EventType } from "./types.js";
@@ -43,6 +44,13 @@ export interface EventHandlerOptions {
    * for reliable broadcast queues that survive restarts.
    */
   broadcastIdentifier?: string | (() => string);
+  /**
+   * The queue's type: `"quorum"` (replicated over a RabbitMQ cluster) or `"classic"`. Default:
+   * config `QUEUE_TYPE`, which applies to the queues that can be quorum (`reliableDelivery`
+   * true) and leaves the others classic; `"quorum"` here with `reliableDelivery: false` is a
+   * configuration error.
+   */
+  queueType?: QueueType;
 }
 
 /**
@@ -86,6 +94,7 @@ export interface EventHandlerSettings {
   readonly reliableDelivery: boolean;
   readonly requeueOnError: boolean;
   readonly broadcastIdentifier: string | (() => string) | undefined;
+  readonly queueType: QueueType | undefined;
 }
 
 const HANDLER_TYPES: readonly string[] = ["service_pool", "singleton", "broadcast"] satisfies HandlerType[];
@@ -111,6 +120,7 @@ function handlerSettings(
     reliableDelivery: options.reliableDelivery ?? true,
     requeueOnError: options.requeueOnError ?? false,
     broadcastIdentifier: options.broadcastIdentifier,
+    queueType: checkQueueTypeOption(options.queueType, `@eventHandler("${source}", "${eventType}")`),
   };
 }
 
@@ -121,7 +131,7 @@ export class EventHandlerEntrypoint extends MessageEntrypoint {
   readonly settings: EventHandlerSettings;
 
   constructor(container: ExtensionHost, method: string, settings: EventHandlerSettings) {
-    super(container, method, settings.requeueOnError);
+    super(container, method, settings.requeueOnError, settings.queueType);
     this.settings = settings;
     this.name = `eventHandler ${container.serviceName}.${method}`;
   }

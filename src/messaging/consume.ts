@@ -4,6 +4,7 @@
  */
 import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
+import { checkQueueTypeOption, type QueueType } from "../transport/queue-type.js";
 import type { BindingSpec } from "../transport/transport.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { type ExchangeOptions, exchangeSpec, type QueueOptions, queueSpec } from "./declarations.js";
@@ -27,6 +28,13 @@ export interface ConsumeOptions {
    * failure of the same message up to 30 s, with no limit on retries.
    */
   requeueOnError?: boolean;
+  /**
+   * The queue's type: `"quorum"` (replicated over a RabbitMQ cluster) or `"classic"`. Default:
+   * config `QUEUE_TYPE`, which applies if the queue can be quorum (durable, not exclusive, not
+   * auto-delete) and leaves it classic otherwise; `"quorum"` here for such a queue is a
+   * configuration error.
+   */
+  queueType?: QueueType;
 }
 
 /**
@@ -51,12 +59,14 @@ export function consume(
       : [{ exchange: exchangeSpec(source.exchange), routingKey: source.routingKey ?? "" }];
   const topology: MessageTopology = { queue, bindings };
   const requeueOnError = options.requeueOnError ?? false;
+  const queueType = checkQueueTypeOption(options.queueType, `@consume("${queue.name}")`);
   return (method, context) =>
     addEntrypoint(
       "consume",
       method,
       context,
-      (container, signature) => new ConsumeEntrypoint(container, signature.method, topology, requeueOnError),
+      (container, signature) =>
+        new ConsumeEntrypoint(container, signature.method, topology, requeueOnError, queueType),
     );
 }
 
@@ -66,8 +76,14 @@ export class ConsumeEntrypoint extends MessageEntrypoint {
   readonly name: string;
   readonly #topology: MessageTopology;
 
-  constructor(container: ExtensionHost, method: string, topology: MessageTopology, requeueOnError: boolean) {
-    super(container, method, requeueOnError);
+  constructor(
+    container: ExtensionHost,
+    method: string,
+    topology: MessageTopology,
+    requeueOnError: boolean,
+    queueType?: QueueType,
+  ) {
+    super(container, method, requeueOnError, queueType);
     this.#topology = topology;
     this.name = `consume ${container.serviceName}.${method}`;
   }

@@ -12,8 +12,10 @@
 
 import type { Entrypoint, EntrypointKind, WorkerOutcome } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
+import { canBeQuorum, type QueueType, withQueueType } from "../transport/queue-type.js";
 import type { BindingSpec, Consumer, Delivery, QueueSpec } from "../transport/transport.js";
 import { diagnostics, type Redelivery } from "../util/diagnostics.js";
+import { ConfigurationError } from "../util/enoki-error.js";
 import type { Logger } from "../util/logger.js";
 import { contextFromHeaders } from "../wire/context-headers.js";
 import { decodeBody } from "../wire/decode-body.js";
@@ -33,6 +35,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
   readonly expected: readonly Function[] = [];
   protected readonly container: ExtensionHost;
   readonly #requeueOnError: boolean;
+  readonly #queueType: QueueType | undefined;
   readonly #backoff = new RequeueBackoff();
   readonly #maxBodyBytes: number;
   readonly #unsettled = new Set<Delivery>();
@@ -43,10 +46,12 @@ export abstract class MessageEntrypoint implements Entrypoint {
   #logger: Logger;
   #stopping = false;
 
-  constructor(container: ExtensionHost, method: string, requeueOnError: boolean) {
+  /** @param queueType - the entrypoint's own queue type; default: config `QUEUE_TYPE`. */
+  constructor(container: ExtensionHost, method: string, requeueOnError: boolean, queueType?: QueueType) {
     this.container = container;
     this.method = method;
     this.#requeueOnError = requeueOnError;
+    this.#queueType = queueType;
     this.#logger = container.logger;
     this.#maxBodyBytes = container.settings.maxMessageBytes;
   }
@@ -60,12 +65,12 @@ export abstract class MessageEntrypoint implements Entrypoint {
   }
 
   async setup(): Promise<void> {
-    this.#topology = this.topology();
+    this.#topology = this.#typedTopology();
     this.#logger = this.container.logger.child({ queue: this.#topology.queue.name });
   }
 
   async start(): Promise<void> {
-    const topology = this.#topology ?? this.topology();
+    const topology = this.#topology ?? this.#typedTopology();
     this.#consumer = await this.container.transport.consume({
       queue: topology.queue,
       bindings: topology.bindings,
@@ -98,6 +103,20 @@ export abstract class MessageEntrypoint implements Entrypoint {
     this.#unsettled.clear();
     this.#settledAll?.();
     await this.#consumer?.close();
+  }
+
+  // Config QUEUE_TYPE covers the queues that can be quorum; the others (exclusive, auto-delete)
+  // stay classic. An entrypoint that asks for quorum itself on such a queue is a mistake.
+  #typedTopology(): MessageTopology {
+    const topology = this.topology();
+    const type = this.#queueType ?? this.container.settings.queueType;
+    if (type === "classic") return topology;
+    if (canBeQuorum(topology.queue)) return { ...topology, queue: withQueueType(topology.queue, type) };
+    if (this.#queueType === undefined) return topology;
+    throw new ConfigurationError(
+      `${this.name}: queue '${topology.queue.name}' cannot be a quorum queue: a quorum queue is ` +
+        "durable, not exclusive and not auto-delete (for an event handler: reliableDelivery true)",
+    );
   }
 
   #onMessage(delivery: Delivery): void {

@@ -11,6 +11,7 @@ import type { Entrypoint, Extension, WorkerOutcome } from "../core/extension.js"
 import type { ExtensionHost } from "../core/extension-host.js";
 import { bindArguments, type Signature } from "../core/signature.js";
 import { traceRefusedRequest } from "../tracing/worker-span.js";
+import { withQueueType } from "../transport/queue-type.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
 import { diagnostics, type Redelivery } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
@@ -70,7 +71,7 @@ export class RpcConsumer implements Extension {
   async start(): Promise<void> {
     const service = this.#container.serviceName;
     this.#consumer = await this.#container.transport.consume({
-      queue: rpcQueue(service),
+      queue: withQueueType(rpcQueue(service), this.#container.settings.queueType),
       bindings: [
         { exchange: rpcExchange(this.#container.settings.rpcExchange), routingKey: rpcBindingKey(service) },
       ],

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, test } from "node:test";
 import { UndeliverableMessage } from "../../src/transport/errors.js";
+import { QueueTypeMismatch } from "../../src/transport/queue-type.js";
 import type {
   Consumer,
   ConsumerSpec,
@@ -709,6 +710,41 @@ function describeDeclarations(connect: MakeTransport): void {
     // A rejected consume is gone for good: it does not retry in the background.
     await sleep(1500);
     assert.equal(failures, 0);
+  });
+
+  test("a queue keeps its type: another type is a QueueTypeMismatch; quorum refuses auto-delete and exclusive", async () => {
+    const transport = await connect();
+    const quorum = queue({ durable: true, arguments: { "x-queue-type": "quorum" } });
+    const { inbox } = await consume(transport, { queue: quorum });
+    await consume(transport, { queue: quorum }); // the same type again: fine
+    const { arguments: _, ...untyped } = quorum;
+    const cases: Array<[QueueSpec, string | undefined, string | undefined]> = [
+      [untyped, undefined, "quorum"],
+      [{ ...quorum, arguments: { "x-queue-type": "classic" } }, "classic", "quorum"],
+    ];
+    for (const [spec, declared, current] of cases) {
+      await assert.rejects(consume(transport, { queue: spec }), (err: unknown) => {
+        assert.ok(err instanceof QueueTypeMismatch, String(err));
+        assert.deepEqual([err.queue, err.declared, err.current], [quorum.name, declared, current]);
+        return true;
+      });
+    }
+    const classic = queue({ durable: true });
+    await consume(transport, { queue: classic });
+    await consume(transport, { queue: { ...classic, arguments: { "x-queue-type": "classic" } } });
+    await assert.rejects(
+      consume(transport, { queue: { ...classic, arguments: { "x-queue-type": "quorum" } } }),
+      (err: unknown) => err instanceof QueueTypeMismatch && err.current === undefined,
+    );
+    for (const flags of [{ autoDelete: true }, { exclusive: true }, { durable: false }]) {
+      await assert.rejects(
+        consume(transport, { queue: { ...quorum, name: unique("q"), ...flags } }),
+        /PRECONDITION_FAILED.*invalid property/,
+      );
+    }
+    assert.equal(transport.status, "connected");
+    await send(transport, "", quorum.name, "still consuming");
+    await inbox.settlesAt(1);
   });
 
   test("re-declaring an exchange with another type fails with PRECONDITION_FAILED", async () => {

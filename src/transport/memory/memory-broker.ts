@@ -18,6 +18,8 @@ export interface QueueInfo {
   readonly durable: boolean;
   readonly exclusive: boolean;
   readonly autoDelete: boolean;
+  /** `x-queue-type`: `"classic"` (also when declared without it) or `"quorum"`. */
+  readonly type: string;
   /** Messages waiting for a consumer. */
   readonly messages: number;
   /** Messages delivered and not yet settled. */
@@ -106,6 +108,7 @@ export class MemoryBroker {
       durable,
       exclusive,
       autoDelete,
+      type: String(queue.spec.arguments?.["x-queue-type"] ?? "classic"),
       messages: queue.messageCount,
       unacked: queue.unackedCount,
       consumers: queue.consumerCount,
@@ -152,6 +155,7 @@ export class MemoryBroker {
     const wanted: QueueSpec = { ...spec, name, durable: spec.durable && !spec.exclusive };
     const existing = this.#queues.get(name);
     if (existing === undefined) {
+      checkQuorumProperties(wanted);
       const queue = new MemoryQueue(
         wanted,
         spec.exclusive ? owner : undefined,
@@ -312,6 +316,24 @@ function expiresMs(spec: QueueSpec): number | undefined {
   return value;
 }
 
+// RabbitMQ refuses a quorum queue that could not be replicated: exclusive, auto-delete, transient.
+function checkQuorumProperties(spec: QueueSpec): void {
+  if (spec.arguments?.["x-queue-type"] !== "quorum") return;
+  const invalid = spec.exclusive
+    ? "exclusive-owner"
+    : spec.autoDelete
+      ? "auto-delete"
+      : !spec.durable
+        ? "non-durable"
+        : undefined;
+  if (invalid === undefined) return;
+  throw operationFailed(
+    "QueueDeclare",
+    406,
+    `invalid property '${invalid}' for queue '${spec.name}' in vhost '${VHOST}'`,
+  );
+}
+
 function checkQueueEquivalent(current: QueueSpec, wanted: QueueSpec): void {
   const subject = `queue '${current.name}'`;
   checkSame("QueueDeclare", subject, "durable", wanted.durable, current.durable);
@@ -320,6 +342,8 @@ function checkQueueEquivalent(current: QueueSpec, wanted: QueueSpec): void {
     const received = wanted.arguments?.[arg];
     const had = current.arguments?.[arg];
     if (JSON.stringify(received) === JSON.stringify(had)) continue;
+    // A queue declared without a type is classic (the vhost's default), as if declared so.
+    if (arg === "x-queue-type" && (received ?? "classic") === (had ?? "classic")) continue;
     throw operationFailed(
       "QueueDeclare",
       406,

@@ -6,16 +6,19 @@
 
 import { createLogger, type Logger } from "../../util/logger.js";
 import { ConnectionLost, UndeliverableMessage } from "../errors.js";
+import { queueTypeMismatch } from "../queue-type.js";
 import type {
   Consumer,
   ConsumerSpec,
   ExchangeSpec,
   OutgoingMessage,
+  QueueSpec,
   Transport,
   TransportStatus,
 } from "../transport.js";
 import { MemoryBroker } from "./memory-broker.js";
 import { MemoryConsumer } from "./memory-consumer.js";
+import type { MemoryQueue } from "./queue.js";
 
 /** Options of {@link MemoryTransport}. */
 export interface MemoryTransportOptions {
@@ -75,12 +78,20 @@ export class MemoryTransport implements Transport {
   async consume(spec: ConsumerSpec): Promise<Consumer> {
     this.#checkOpen();
     for (const { exchange } of spec.bindings) this.broker.declareExchange(exchange);
-    const queue = this.broker.declareQueue(spec.queue, this);
+    const queue = this.#declareQueue(spec.queue);
     for (const { exchange, routingKey } of spec.bindings) this.broker.bind(queue, exchange.name, routingKey);
     const consumer = new MemoryConsumer(spec, queue, this.#logger, (c) => this.#consumers.delete(c));
     this.#consumers.add(consumer);
     queue.addConsumer(consumer);
     return consumer;
+  }
+
+  #declareQueue(spec: QueueSpec): MemoryQueue {
+    try {
+      return this.broker.declareQueue(spec, this);
+    } catch (err) {
+      throw queueTypeMismatch(err) ?? err;
+    }
   }
 
   async publish(message: OutgoingMessage): Promise<void> {

@@ -33,6 +33,7 @@ const BAD: Record<string, string> = {
   REDIS_URIS: "redis://localhost",
   RPC_TIMEOUT: "-1",
   RPC_PERSISTENT: "nope",
+  QUEUE_TYPE: "stream",
   MAX_MESSAGE_BYTES: "1.5",
   EVENT_LOOP_LAG_WARNING: "-2",
   HEALTH_ADDRESS: "0.0.0.0:99999",

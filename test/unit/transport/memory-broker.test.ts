@@ -48,6 +48,7 @@ test("queue() reports messages, unacked deliveries and consumers", async () => {
     durable: true,
     exclusive: false,
     autoDelete: false,
+    type: "classic",
     messages: 2,
     unacked: 0,
     consumers: 1,
@@ -63,7 +64,16 @@ test("queue() reports messages, unacked deliveries and consumers", async () => {
   await consumer.close();
   assert.deepEqual(
     { ...broker.queue("q") },
-    { name: "q", durable: true, exclusive: false, autoDelete: false, messages: 1, unacked: 0, consumers: 0 },
+    {
+      name: "q",
+      durable: true,
+      exclusive: false,
+      autoDelete: false,
+      type: "classic",
+      messages: 1,
+      unacked: 0,
+      consumers: 0,
+    },
   );
   assert.ok(broker.queueNames.includes("q"));
   assert.ok(broker.exchangeNames.includes("ex") && broker.exchangeNames.includes("amq.topic"));
