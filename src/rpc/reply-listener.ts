@@ -17,11 +17,14 @@ interface PendingCall {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Listens for replies and settles the matching calls. */
+/**
+ * Listens for replies and settles the matching calls. When its queue is lost (deleted, expired,
+ * or on a cluster node that went away) the calls waiting on it fail at once with
+ * {@link ReplyQueueLost}; if the queue cannot be declared again, the listener moves to a new one
+ * (a new `routingKey`) for the calls that follow.
+ */
 export class ReplyListener implements Extension {
-  readonly name: string;
-  /** The `reply_to` of every request this listener's owner sends. */
-  readonly routingKey: string;
+  #routingKey: string;
   readonly #transport: Transport;
   readonly #exchange: ExchangeSpec;
   readonly #owner: string;
@@ -30,7 +33,7 @@ export class ReplyListener implements Extension {
   #consumer: Promise<Consumer> | undefined;
   #ready: Promise<void> | undefined;
   #isReady = false;
-  readonly #queueName: string;
+  #queueName: string;
   #closed = false;
 
   constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
@@ -38,9 +41,17 @@ export class ReplyListener implements Extension {
     this.#owner = owner;
     this.#exchange = exchange;
     this.#logger = logger;
-    this.routingKey = randomUUID();
-    this.#queueName = replyQueue(owner, this.routingKey).name;
-    this.name = `reply listener ${this.#queueName}`;
+    this.#routingKey = randomUUID();
+    this.#queueName = replyQueue(owner, this.#routingKey).name;
+  }
+
+  get name(): string {
+    return `reply listener ${this.#queueName}`;
+  }
+
+  /** The `reply_to` of every request this listener's owner sends (read it for each request). */
+  get routingKey(): string {
+    return this.#routingKey;
   }
 
   /** Calls waiting for a reply. */
@@ -61,13 +72,14 @@ export class ReplyListener implements Extension {
   ready(target?: string): Promise<void> {
     if (this.#ready !== undefined) return this.#ready;
     if (this.#closed) return Promise.reject(closedCaller(target));
+    const queue = replyQueue(this.#owner, this.#routingKey);
     this.#consumer = this.#transport.consume({
-      queue: replyQueue(this.#owner, this.routingKey),
-
-      bindings: [{ exchange: this.#exchange, routingKey: this.routingKey }],
+      queue,
+      bindings: [{ exchange: this.#exchange, routingKey: this.#routingKey }],
       prefetch: 0,
       onMessage: (d) => this.#onReply(d),
-      onQueueLost: () => this.#failAll(new ReplyQueueLost(this.#queueName, this.#pending.size)),
+      onQueueLost: () => this.#failAll(new ReplyQueueLost(queue.name, this.#pending.size)),
+      onFailure: (err) => this.#moveQueue(queue.name, err),
     });
     this.#ready = this.#consumer.then(() => {
       this.#isReady = true;
@@ -117,6 +129,27 @@ export class ReplyListener implements Extension {
     this.#ready = undefined;
     this.#isReady = false;
     if (consumer !== undefined) await (await consumer.catch(() => undefined))?.close();
+  }
+
+  /**
+   * The queue could not be declared and consumed again after a reconnect (its cluster node is
+   * gone, or a queue of that name with other arguments took its place): no reply can reach the
+   * calls waiting on it. They fail now, and the next call declares a queue of a new name.
+   */
+  #moveQueue(lostQueue: string, err: Error): void {
+    if (this.#closed || lostQueue !== this.#queueName) return;
+    this.#logger.error(
+      { err: err.message, queue: lostQueue },
+      "the reply queue cannot be consumed again; calls waiting on it fail, later calls use a new one",
+    );
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    this.#ready = undefined;
+    this.#isReady = false;
+    this.#routingKey = randomUUID();
+    this.#queueName = replyQueue(this.#owner, this.#routingKey).name;
+    if (this.#pending.size > 0) this.#failAll(new ReplyQueueLost(lostQueue, this.#pending.size));
+    void consumer?.then((c) => c.close()).catch(() => undefined);
   }
 
   #failAll(error: Error): void {

@@ -8,9 +8,10 @@ import { get } from "node:http";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AmqpTransport } from "../../../src/amqp/amqp-transport.js";
-import { rpc, service } from "../../../src/index.js";
+import { amqplib } from "../../../src/amqp/amqplib.js";
+import { ReplyQueueLost, rpc, service } from "../../../src/index.js";
 import type { Transport } from "../../../src/transport/transport.js";
-import { createVhost, uniqueName } from "../../support/broker.js";
+import { createVhost, rabbitmqctl, rabbitmqctlAsync, uniqueName } from "../../support/broker.js";
 import { testResources } from "../../support/resources.js";
 import { deadPort, startTcpProxy } from "../../support/tcp-proxy.js";
 
@@ -121,4 +122,71 @@ test("a broker back after an outage of 6.3 s: every process consumes again withi
   // The probe runs every 250 ms; the margin is for a loaded machine.
   for (const [who, ms] of Object.entries(reconnected)) assert.ok(ms < 1_500, `${who} back after ${ms} ms`);
   assert.equal(await cluster.rpc[name]!.job!(2, 0), 2);
+});
+
+const replyQueues = () =>
+  rabbitmqctl("list_queues", "-p", vhost, "name")
+    .split("\n")
+    .filter((q) => q.startsWith("rpc.reply-standalone_rpc_proxy-"));
+
+/**
+ * A client through a proxy (its "node"), a service connected directly, and the client's reply
+ * queue; `lose(replace)` cuts the client off, runs `replace(queue)` on the broker (the queue's
+ * node is gone: the queue with it), and lets the client reconnect.
+ */
+async function callerOnANode() {
+  const node = await startTcpProxy();
+  resources.defer(() => node.stop());
+  const name = uniqueName("slow");
+  const runs: number[] = [];
+  await resources.runner([makeSlow(name, runs)], { AMQP_URI: uriAt(5672) });
+  const before = replyQueues();
+  const cluster = await resources.client({ uri: uriAt(node.port), timeoutMs: 20_000 });
+  assert.equal(await cluster.rpc[name]!.job!(0, 0), 0);
+  const queue = replyQueues().find((q) => !before.includes(q));
+  assert.ok(queue, "the client's reply queue");
+  const call = (id: number, ms: number) => cluster.rpc[name]!.job!(id, ms);
+  const lose = async (replace: (queue: string) => Promise<unknown>) => {
+    await node.stop();
+    await waitFor("the client to see the loss", () => cluster.transport.status !== "connected");
+    await replace(queue);
+    await node.start();
+    return performance.now();
+  };
+  return { runs, call, lose };
+}
+
+test("a reply queue gone when its caller reconnects: the call waiting fails at once with ReplyQueueLost", async () => {
+  const { runs, call, lose } = await callerOnANode();
+  const waiting = call(1, 3_000);
+  await waitFor("the call to start", () => runs.includes(1));
+  const failed = assert.rejects(waiting, ReplyQueueLost);
+  const back = await lose((queue) => rabbitmqctlAsync("delete_queue", "-p", vhost, queue));
+  await failed;
+  const after = performance.now() - back;
+  console.log(`# ReplyQueueLost ${after.toFixed(0)} ms after the caller's node accepted connections again`);
+  assert.ok(after < 5_000, `failed ${after} ms after, long before the 20 s timeout`);
+  assert.equal(await call(2, 0), 2, "the queue is declared again for later calls");
+});
+
+test("a reply queue that cannot be declared again: waiting calls fail with ReplyQueueLost, later calls use a new one", async () => {
+  const { runs, call, lose } = await callerOnANode();
+  const waiting = call(1, 3_000);
+  await waitFor("the call to start", () => runs.includes(1));
+  const failed = assert.rejects(waiting, ReplyQueueLost);
+  // A queue of the same name that the client's declare conflicts with (406), as a durable
+  // queue whose cluster node is down answers a declare with 404.
+  const other = await amqplib.connect(uriAt(5672));
+  resources.defer(() => other.close());
+  const back = await lose(async (queue) => {
+    const channel = await other.createChannel();
+    await channel.deleteQueue(queue);
+    await channel.assertQueue(queue, { durable: false, autoDelete: false });
+    await channel.close();
+  });
+  await failed;
+  const after = performance.now() - back;
+  console.log(`# ReplyQueueLost ${after.toFixed(0)} ms after the caller's node accepted connections again`);
+  assert.ok(after < 5_000, `failed ${after} ms after, long before the 20 s timeout`);
+  assert.equal(await call(2, 0), 2, "a later call gets its reply on a new queue");
 });
