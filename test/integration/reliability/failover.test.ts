@@ -71,15 +71,30 @@ test("when the broker in use goes away, every process fails over to the next, co
   const list = `${uriAt(node.port)};${uriAt(5672)}`;
   const name = uniqueName("slow");
   const runs: number[] = [];
-  const runner = await resources.runner([makeSlow(name, runs)], { AMQP_URI: list });
+  const runner = await resources.runner([makeSlow(name, runs)], {
+    AMQP_URI: list,
+    HEALTH_ADDRESS: "127.0.0.1:0",
+  });
+  const healthPort = runner.health?.address?.port ?? 0;
   const cluster = await resources.client({ uri: list, timeoutMs: 20_000 });
   assert.equal(brokerOf(runner.transport), masked(node.port), "the first broker of the list, while it is up");
   assert.equal(brokerOf(cluster.transport), masked(node.port));
   const calls = Array.from({ length: 5 }, (_, i) => cluster.rpc[name]!.job!(i, 500));
   await waitFor("the calls to start", () => runs.length === 5);
+  // /health/ready answers from this state: not ready from the loss until consumers are back.
+  const statuses: string[] = [];
+  runner.transport?.onStatus((status) => statuses.push(status));
   await node.stop();
+  const gone = performance.now();
   await waitFor("the service to fail over", () => brokerOf(runner.transport) === masked(5672));
+  const service = performance.now() - gone;
   await waitFor("the client to fail over", () => brokerOf(cluster.transport) === masked(5672));
+  const client = performance.now() - gone;
+  console.log(
+    `# failed over to the next broker: service ${service.toFixed(0)} ms, client ${client.toFixed(0)} ms`,
+  );
+  assert.deepEqual(statuses, ["disconnected", "connected"]);
+  assert.equal(await readiness(healthPort), 200);
   // Work in progress when the node went is answered (its replies wait in the durable reply
   // queue, or the requests are redelivered and run again), and new calls work.
   assert.deepEqual((await Promise.all(calls)).sort(), [0, 1, 2, 3, 4]);
