@@ -43,17 +43,19 @@ const LIST_SEPARATOR = ";";
 /**
  * The URIs of a broker list, `amqp://a;amqp://b;amqp://c` (kombu's syntax: Nameko reads the same
  * `AMQP_URI`), in order; a single URI gives a list of one. Spaces around each URI are ignored.
- * @throws ConfigurationError when an entry is not a URI (a stray `;`).
+ * When a part is not a URI the `;` is inside one URI (a password: Enoki always read those), and
+ * the whole is that one URI.
+ * @throws ConfigurationError when an entry is empty (a stray `;`).
  */
 export function splitBrokerUris(uri: string): string[] {
   const uris = uri.split(LIST_SEPARATOR).map((u) => u.trim());
-  if (uris.length > 1 && uris.some((u) => !u.includes("://"))) {
+  if (uris.length === 1 || uris.every((u) => u.includes("://"))) return uris;
+  if (uris.some((u) => u === "")) {
     throw new ConfigurationError(
-      `Invalid broker list ${maskUri(uri)}: every entry must be a URI, separated by one ";" ` +
-        "(a ; inside a password must be written %3B)",
+      `Invalid broker list ${maskUri(uri)}: an entry is empty (separate URIs with one ";")`,
     );
   }
-  return uris;
+  return [uri.trim()];
 }
 
 /**
