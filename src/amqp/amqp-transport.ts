@@ -7,6 +7,7 @@ import type { ChannelModel } from "amqplib";
 import {
   type BrokerAddress,
   maskUri,
+  parseBrokerUri,
   parseBrokerUris,
   splitBrokerUris,
   type TlsOptions,
@@ -89,7 +90,10 @@ export class AmqpTransport implements Transport {
     this.#options = options;
     const addresses = parseBrokerUris(options.uri);
     const uris = splitBrokerUris(options.uri);
-    this.#brokers = addresses.map((address, i) => ({ address, description: maskUri(uris[i] as string) }));
+    this.#brokers = addresses.map((address, i) => ({
+      address,
+      description: describe(uris[i] as string, address),
+    }));
     this.#down = addresses.map(() => false);
     this.description = maskUri(options.uri);
     this.#logger = (options.logger ?? createLogger()).child({ broker: this.description });
@@ -383,6 +387,21 @@ interface Broker {
   readonly address: BrokerAddress;
   /** Its URI, password masked. */
   readonly description: string;
+}
+
+/**
+ * A broker's URI for logs, password masked, naming what it took from the URI before it in the
+ * list (kombu's rule): `amqp://b` after `amqp://a:5673/shop` is `b:5673`, vhost `shop`, and a log
+ * that showed only `amqp://b` would hide why it is not reached on 5672.
+ */
+function describe(uri: string, address: BrokerAddress): string {
+  const own = parseBrokerUri(uri);
+  const taken = [
+    own.port === address.port ? undefined : `port ${address.port}`,
+    own.vhost === address.vhost ? undefined : `vhost "${address.vhost}"`,
+  ].filter((t) => t !== undefined);
+  const masked = maskUri(uri);
+  return taken.length === 0 ? masked : `${masked} (${taken.join(", ")} from the URI before it)`;
 }
 
 /** How often brokers that refused connections are probed while backing off. */

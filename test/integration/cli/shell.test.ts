@@ -163,6 +163,22 @@ test(".exit ends a script early, with exit code 0", async () => {
   assert.equal(stdout, "1\n");
 });
 
+test("--broker takes a broker list (kombu's syntax): the shell connects to the first that answers", async () => {
+  const down = brokerUri().replace("@localhost/", "@127.0.0.1:1/");
+  // The port is given: a URI without one would keep port 1 of the URI before it, as in kombu.
+  const up = brokerUri().replace("@localhost/", "@localhost:5672/");
+  const { code, stdout, stderr } = await runCli(["shell", "--broker", `${down};${up}`], {
+    input: `await n.rpc.${name}.hello("list")\nn.config\n`,
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^'Hello, list!'\n/);
+  assert.match(
+    stdout,
+    /AMQP_URI: 'amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1\/[^;']+;amqp:\/\/guest:\*\*\*@localhost/,
+  );
+  assert.doesNotMatch(stdout + stderr, /guest:guest@/);
+});
+
 test("a client shown or converted to text is itself: no toString or valueOf call goes out", async () => {
   const n = shellNamespace(cluster);
   const client = n.rpc[name]!;
