@@ -45,6 +45,7 @@ export class ReplyListener implements Extension {
     this.#queueName = replyQueue(owner, this.#routingKey).name;
   }
 
+  /** Names the listener (and its current queue) in lifecycle errors and logs. */
   get name(): string {
     return `reply listener ${this.#queueName}`;
   }
