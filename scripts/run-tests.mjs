@@ -13,6 +13,7 @@
 //
 //   npm test                      every tier
 //   npm test -- test/unit         only files under these paths (a file path runs that file)
+//   npm run test:cluster          test/cluster, on a three-node cluster (never part of npm test)
 //
 // Only the unit and type tiers run without RabbitMQ: the run's vhost is made only when a
 // selected file is in another tier.
@@ -33,6 +34,8 @@ const files = readdirSync(join(root, "test"), { recursive: true })
   .map((f) => join("test", String(f)))
   .filter((f) => f.endsWith(".test.ts"))
   .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
+  // The cluster tier needs scripts/cluster.sh's three nodes: it runs only when asked for.
+  .filter((f) => !f.startsWith("test/cluster/") || filters.some((p) => p.startsWith("test/cluster")))
   .concat(named)
   .filter((f, i, all) => all.indexOf(f) === i)
   .sort();
@@ -40,6 +43,11 @@ const files = readdirSync(join(root, "test"), { recursive: true })
 if (files.length === 0) {
   console.error(`No test files found${filters.length ? ` under ${filters.join(", ")}` : ""}.`);
   process.exit(1);
+}
+// ENOKI_TEST_LIST=1: print the files the run would run, and run nothing.
+if (process.env.ENOKI_TEST_LIST === "1") {
+  console.log(files.join("\n"));
+  process.exit(0);
 }
 
 // Line and branch coverage of src/ by the whole suite were 98.3% and 93.6% when the floor was set

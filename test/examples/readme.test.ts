@@ -71,6 +71,7 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
   "npm ci": { file: ".ci/run", evidence: "\nnpm ci" },
   "npm test": { file: ".ci/run", evidence: "\nnpm test" },
   "npm run test:unit": { file: "test/unit/scripts/run-tests.test.ts", evidence: '"test:unit"' },
+  "npm run test:cluster": { file: "test/unit/scripts/run-tests.test.ts", evidence: '"test:cluster"' },
   "enoki run": { file: "test/examples/hello.test.ts", evidence: 'startCli(["run", module' },
   "enoki run hello.ts": { file: "test/integration/cli/run.test.ts", evidence: "/pair.ts`" },
   "enoki run hello": { file: "test/integration/cli/run.test.ts", evidence: "/single:" },

@@ -1,6 +1,6 @@
 /**
  * The test runner (scripts/run-tests.mjs): a failing test fails the run instead of hanging it,
- * and the unit tier needs no RabbitMQ.
+ * the unit tier needs no RabbitMQ, and the cluster tier runs only when asked for.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -63,4 +63,24 @@ test("npm run test:unit runs the unit and type tiers, which need no RabbitMQ", a
   const run = runTests(["test/unit/architecture/layers.test.ts"], {});
   t.after(() => run.child.kill("SIGKILL"));
   assert.equal(await run.done, 0, run.output());
+});
+
+test("the cluster tier runs only when named: npm test leaves test/cluster out, npm run test:cluster runs it", async () => {
+  const pkg = JSON.parse(readFileSync(new URL("package.json", `file://${ROOT}`), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  assert.match(
+    pkg.scripts["test:cluster"]!,
+    /^scripts\/cluster\.sh start && .*run-tests\.mjs test\/cluster;.*scripts\/cluster\.sh stop/,
+  );
+  const list = async (args: string[]) => {
+    const run = runTests(args, { ENOKI_TEST_LIST: "1" });
+    assert.equal(await run.done, 0, run.output());
+    return run.output().trim().split("\n");
+  };
+  const all = await list([]);
+  assert.ok(all.includes("test/unit/scripts/run-tests.test.ts"));
+  assert.ok(!all.some((f) => f.startsWith("test/cluster/")), "npm test would run the cluster tier");
+  assert.ok(!(await list(["test/c"])).some((f) => f.startsWith("test/cluster/")));
+  assert.ok((await list(["test/cluster"])).includes("test/cluster/node-loss.test.ts"));
 });
