@@ -9,9 +9,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { Redis } from "ioredis";
-import { amqplib } from "../../../src/amqp/amqplib.js";
 import {
   config,
   idempotent,
@@ -25,6 +23,7 @@ import {
 import { idempotencyStore } from "../../../src/redis/index.js";
 import { createTransport } from "../../../src/runtime/create-transport.js";
 import { createVhost, rabbitmqctl, rabbitmqctlAsync, uniqueName } from "../../support/broker.js";
+import { type RawRpcCaller, rawRpcCaller } from "../../support/raw-rpc.js";
 import { testResources } from "../../support/resources.js";
 
 const REDIS_URI = "redis://127.0.0.1:6379/0";
@@ -88,40 +87,10 @@ async function instance(cls: ServiceClass, instanceName: string, service: string
   return runner;
 }
 
-/** A raw RPC caller: publishes requests as they are, and collects the replies to its queue. */
-async function rawCaller(): Promise<{
-  send(routingKey: string, args: unknown[], correlationId: string, copies: number): Promise<void>;
-  replies(count: number, timeoutMs: number): Promise<unknown[]>;
-}> {
-  const connection: ChannelModel = await amqplib.connect(uri);
-  resources.defer(() => connection.close());
-  const channel: Channel = await connection.createConfirmChannel();
-  const { queue } = await channel.assertQueue("", { exclusive: true });
-  // Replies go through the RPC exchange, by the reply queue's name (as Nameko's reply queues are bound).
-  await channel.bindQueue(queue, "nameko-rpc", queue);
-  const received: ConsumeMessage[] = [];
-  await channel.consume(queue, (m) => m && received.push(m), { noAck: true });
-  return {
-    async send(routingKey, args, correlationId, copies) {
-      const body = Buffer.from(JSON.stringify({ args, kwargs: {} }));
-      for (let i = 0; i < copies; i++) {
-        channel.publish("nameko-rpc", routingKey, body, {
-          replyTo: queue,
-          correlationId,
-          contentType: "application/json",
-          contentEncoding: "utf-8",
-          deliveryMode: 2,
-          headers: {},
-        });
-      }
-      await (channel as unknown as { waitForConfirms(): Promise<void> }).waitForConfirms();
-    },
-    async replies(count, timeoutMs) {
-      const until = Date.now() + timeoutMs;
-      while (received.length < count && Date.now() < until) await sleep(20);
-      return received.map((m) => JSON.parse(m.content.toString()) as unknown);
-    },
-  };
+async function rawCaller(): Promise<RawRpcCaller> {
+  const caller = await rawRpcCaller(uri);
+  resources.defer(() => caller.close());
+  return caller;
 }
 
 test("20 copies of one request on two instances: with @idempotent one trip, every copy answered with it", async () => {
@@ -133,7 +102,7 @@ test("20 copies of one request on two instances: with @idempotent one trip, ever
   runs.length = 0;
 
   await caller.send(`${name}.create`, ["LHR"], randomUUID(), 20);
-  const replies = (await caller.replies(20, 20_000)) as Array<{ result: string; error: unknown }>;
+  const replies = await caller.replies(20, 20_000);
   assert.equal(replies.length, 20);
   assert.ok(
     replies.every((r) => r.error === null && r.result === replies[0]?.result),
@@ -145,7 +114,7 @@ test("20 copies of one request on two instances: with @idempotent one trip, ever
   runs.length = 0;
   const plain = await rawCaller();
   await plain.send(`${name}.createPlain`, ["CDG"], randomUUID(), 20);
-  const plainReplies = (await plain.replies(20, 20_000)) as Array<{ result: string }>;
+  const plainReplies = await plain.replies(20, 20_000);
   assert.equal(plainReplies.length, 20);
   const plainTrips = runs.length;
   console.log(
