@@ -64,8 +64,8 @@ interface Settings {
  *
  * The result is recorded as JSON and a rerun returns it parsed, as an RPC caller would see it
  * anyway: return JSON values (a result JSON cannot hold fails the run with
- * `UnserializableValueError`, after the work is done). The work and its record are two steps, not one transaction: see
- * docs/reliability.md for what that leaves to the method.
+ * `UnserializableValueError`, after the work is done). The work and its record are two steps,
+ * not one transaction: docs/reliability.md says what that leaves to the method.
  *
  * Outside a worker (an instance from `workerFactory` in a unit test) the method runs as written.
  * Goes above or below the entrypoint decorator.
