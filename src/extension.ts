@@ -19,7 +19,7 @@ export type {
   WorkerOutcome,
   WorkerRun,
 } from "./core/extension.js";
-export type { ExtensionHost } from "./core/extension-host.js";
+export type { ExtensionHost, SpawnOptions } from "./core/extension-host.js";
 export {
   type HeaderContributor,
   OutgoingHeaders,

@@ -39,6 +39,11 @@ export {
   json,
 } from "./http/response.js";
 export type { RouteParams } from "./http/rule.js";
+// Idempotent handlers
+export { IdempotentRunInProgress } from "./idempotency/errors.js";
+export type { IdempotencyClaim, IdempotencyStore } from "./idempotency/idempotency-store.js";
+export { type IdempotencyStoreSource, type IdempotentOptions, idempotent } from "./idempotency/idempotent.js";
+export { MemoryIdempotencyStore } from "./idempotency/memory-idempotency-store.js";
 export { type ConsumeOptions, type ConsumeSource, consume } from "./messaging/consume.js";
 export type { ExchangeOptions, QueueOptions } from "./messaging/declarations.js";
 export {

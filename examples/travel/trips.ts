@@ -7,8 +7,8 @@
  *
  *     npx enoki run examples/travel/trips.ts --config examples/travel/config.yml
  */
-import { config, eventHandler, rpc, rpcProxy, service } from "enoki";
-import { redis } from "enoki/redis";
+import { config, eventHandler, idempotent, rpc, rpcProxy, service } from "enoki";
+import { idempotencyStore, redis } from "enoki/redis";
 import type { AirportEvents, AirportsService } from "./airports.js";
 import { InvalidArgument, NotFound, requireText, UnknownAirport } from "./errors.js";
 import { newId, storageKey, type TravelConfig } from "./storage.js";
@@ -24,6 +24,8 @@ export class TripsService {
   redis = redis("development");
   config = config<TravelConfig>();
   airports = rpcProxy<AirportsService>("airports_service");
+  /** Which `create` requests ran, and the id each made (in the same Redis). */
+  idempotency = idempotencyStore("development");
 
   /**
    * A trip, as an object (the article stored a Python dict with `SET`, and read back its repr).
@@ -38,10 +40,15 @@ export class TripsService {
   }
 
   /**
-   * Stores a new trip and returns its id.
+   * Stores a new trip and returns its id. Once per request: a request delivered again (its
+   * process died before acknowledging it, and another instance took it) returns the id the
+   * first delivery made rather than storing a second trip.
    * @throws UnknownAirport when either airport does not exist.
    */
   @rpc({ expected: [UnknownAirport, InvalidArgument] })
+  // Copies of a request come while its caller waits (an Enoki caller's request expires in the
+  // broker when it stops waiting): an hour is ample, where the default keeps results a day.
+  @idempotent((trips: TripsService) => trips.idempotency, { ttlMs: 60 * 60 * 1000 })
   async create(airportFromId: string, airportToId: string): Promise<string> {
     requireText(airportFromId, "airportFromId");
     requireText(airportToId, "airportToId");

@@ -11,7 +11,7 @@ import { type Config, type ContainerSettings, containerSettings } from "./config
 import { findDeclarations } from "./dependency.js";
 import { ContainerBeingKilled } from "./errors.js";
 import type { DependencyProvider, Entrypoint, Extension, ResultHandler, WorkerRun } from "./extension.js";
-import type { ExtensionHost } from "./extension-host.js";
+import type { ExtensionHost, SpawnOptions } from "./extension-host.js";
 import { DEFAULT_PHASE_TIMEOUTS, type PhaseTimeouts, runPhase } from "./lifecycle.js";
 import { OutgoingHeaders } from "./outgoing-headers.js";
 import { entrypointSpecs, type ServiceClass, serviceNameOf } from "./service.js";
@@ -308,12 +308,13 @@ export class ServiceContainer<S extends object = object> implements ExtensionHos
     args: readonly unknown[],
     data: ContextData,
     handleResult?: ResultHandler,
+    options?: SpawnOptions,
   ): Promise<WorkerRun> {
     if (!this.pool.tryAcquire()) {
       if (!(await this.#waitForSlot())) return NOT_STARTED;
     }
     try {
-      return await this.#workers.run(entrypoint, args, data, handleResult);
+      return await this.#workers.run(entrypoint, args, data, handleResult, options);
     } finally {
       this.pool.release();
     }

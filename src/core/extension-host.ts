@@ -10,6 +10,16 @@ import type { Entrypoint, Extension, ResultHandler, WorkerRun } from "./extensio
 import type { OutgoingHeaders } from "./outgoing-headers.js";
 import type { ContextData } from "./worker-context.js";
 
+/** What an entrypoint may tell about the message a worker runs (`spawnWorker`). */
+export interface SpawnOptions {
+  /**
+   * What identifies the message across redeliveries (the worker's `ctx.messageKey`): give one
+   * when the message carries an id its sender chose once, such as an RPC request's correlation
+   * id. Never a value made on receipt: a rerun must find the same key.
+   */
+  readonly messageKey?: string;
+}
+
 /** The container, as its extensions use it. */
 export interface ExtensionHost {
   /** The service's name (`@service(name)`). */
@@ -36,6 +46,7 @@ export interface ExtensionHost {
     args: readonly unknown[],
     data: ContextData,
     handleResult?: ResultHandler,
+    options?: SpawnOptions,
   ): Promise<WorkerRun>;
 
   /**

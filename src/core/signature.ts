@@ -22,9 +22,22 @@ export interface Signature {
   readonly params: readonly Parameter[];
 }
 
-/** Reads the parameter list of a function from its source. */
+const WRAPPED = new WeakMap<Function, Function>();
+
+/**
+ * Marks `wrapper` as standing for `original` (a method decorator's replacement, such as
+ * `@idempotent`'s), so that an entrypoint decorator applied after it reads the original's
+ * parameters rather than the wrapper's `(...args)`: decorators then work in either order.
+ */
+export function markWrapper(wrapper: Function, original: Function): void {
+  WRAPPED.set(wrapper, original);
+}
+
+/** Reads the parameter list of a function from its source (a wrapper's: its original's). */
 export function parseParameters(fn: Function): Parameter[] {
-  const source = Function.prototype.toString.call(fn);
+  let target = fn;
+  for (let inner = WRAPPED.get(target); inner !== undefined; inner = WRAPPED.get(target)) target = inner;
+  const source = Function.prototype.toString.call(target);
   const list = parameterListSource(source);
   if (list === undefined) return [];
   return splitTopLevel(list)

@@ -24,6 +24,8 @@ export interface WorkerContextInit {
   readonly signal: AbortSignal;
   /** What extensions add to outgoing headers (the container's); none when absent. */
   readonly outgoingHeaders?: OutgoingHeaders;
+  /** What identifies the incoming message across redeliveries; see {@link WorkerContext.messageKey}. */
+  readonly messageKey?: string;
 }
 
 const NO_CONTRIBUTORS = new OutgoingHeaders();
@@ -55,6 +57,14 @@ export class WorkerContext {
   readonly deadline: number | undefined;
   /** Aborted when the container is killed while this worker runs. */
   readonly signal: AbortSignal;
+  /**
+   * What identifies the message this worker runs, the same on every delivery of it: for an RPC
+   * request, `<reply_to>:<correlation id>` (which the caller chose once; a copy the broker
+   * delivers again, to this instance or another, carries them unchanged). `undefined` when the
+   * entrypoint gives none (events, `@consume`, HTTP, timers). Unlike {@link callId}, which is
+   * new on every run, it is a key for recognising a rerun (`@idempotent` uses it).
+   */
+  readonly messageKey: string | undefined;
   #headers: Record<string, unknown> | undefined;
   readonly #outgoing: OutgoingHeaders;
   #span: Span | undefined;
@@ -73,6 +83,7 @@ export class WorkerContext {
     this.deadline = this.entrypointKind === "rpc" ? readDeadline(deadline) : undefined;
     this.callIdStack = [...parentStack(incoming, init.parentCallsTracked), this.callId];
     this.signal = init.signal;
+    this.messageKey = init.messageKey;
   }
 
   /**
@@ -129,6 +140,26 @@ export class WorkerContext {
   headersFor(message: OutgoingMessage): Readonly<Record<string, unknown>> {
     return this.#outgoing.make(this.headers, message);
   }
+}
+
+const CONTEXT_OF_WORKER = new WeakMap<object, WorkerContext>();
+
+/**
+ * Links a worker (the service instance made for one run) to its context; called by the worker
+ * runner as it creates the instance.
+ * @internal
+ */
+export function linkWorkerContext(worker: object, ctx: WorkerContext): void {
+  CONTEXT_OF_WORKER.set(worker, ctx);
+}
+
+/**
+ * The context of the worker a service instance was made for, or `undefined` for an instance no
+ * container made (`workerFactory` in unit tests). What method wrappers such as `@idempotent`
+ * read, as they get the instance (`this`) but no injected field.
+ */
+export function workerContextOf(worker: object): WorkerContext | undefined {
+  return CONTEXT_OF_WORKER.get(worker);
 }
 
 /** The last `tracked` call ids of an incoming `call_id_stack` (as Nameko keeps them). */

@@ -8,10 +8,11 @@ import { traceWorker } from "../tracing/worker-span.js";
 import { diagnostics, type WorkerFinished } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import type { DependencyProvider, Entrypoint, ResultHandler, WorkerOutcome, WorkerRun } from "./extension.js";
+import type { SpawnOptions } from "./extension-host.js";
 import { workerLogFields } from "./logger-dependency.js";
 import type { OutgoingHeaders } from "./outgoing-headers.js";
 import type { ServiceClass } from "./service.js";
-import { type ContextData, WorkerContext } from "./worker-context.js";
+import { type ContextData, linkWorkerContext, WorkerContext } from "./worker-context.js";
 
 /** A worker that has finished: its result handled and its teardown hooks run. */
 export interface FinishedWorker {
@@ -81,6 +82,7 @@ export class WorkerRunner {
     args: readonly unknown[],
     data: ContextData,
     handleResult?: ResultHandler,
+    options?: SpawnOptions,
   ): Promise<WorkerRun> {
     const ctx = new WorkerContext({
       serviceName: this.#init.serviceName,
@@ -90,6 +92,7 @@ export class WorkerRunner {
       parentCallsTracked: this.#init.parentCallsTracked,
       signal: this.#init.killed,
       outgoingHeaders: this.#init.outgoingHeaders,
+      messageKey: options?.messageKey,
     });
     const span = {
       service: this.#init.serviceName,
@@ -158,6 +161,7 @@ export class WorkerRunner {
   #createWorker(ctx: WorkerContext): object {
     const worker = new this.#init.serviceClass() as Record<string, unknown>;
     for (const [field, provider] of this.#dependencies) worker[field] = provider.get(ctx);
+    linkWorkerContext(worker, ctx);
     return worker;
   }
 

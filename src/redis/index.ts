@@ -23,6 +23,12 @@ import {
 } from "./memory-store.js";
 
 export type { Redis, RedisOptions } from "ioredis";
+export {
+  IDEMPOTENCY_KEY_PREFIX,
+  IdempotencyStoreProvider,
+  idempotencyStore,
+  RedisIdempotencyStore,
+} from "./idempotency-store.js";
 
 /** Config key holding Redis URIs by name, as in nameko-redis. */
 export const REDIS_URIS_KEY = "REDIS_URIS";

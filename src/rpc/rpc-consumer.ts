@@ -152,7 +152,15 @@ export class RpcConsumer implements Extension {
     }
     if (key !== undefined) this.#ledger.begin(key);
     void this.#container
-      .spawnWorker(entrypoint, args, data, (_ctx, outcome) => this.#reply(delivery, serializer, outcome, key))
+      .spawnWorker(
+        entrypoint,
+        args,
+        data,
+        (_ctx, outcome) => this.#reply(delivery, serializer, outcome, key),
+        {
+          messageKey: messageKey(delivery),
+        },
+      )
       .then((run) => {
         // The container began stopping before a worker slot freed up: let another instance run it.
         if (run.status === "not-started") delivery.reject(true);
@@ -234,4 +242,13 @@ function refuseExpired(data: Readonly<Record<string, unknown>>, routingKey: stri
     throw new DeadlineExceeded(
       `The caller's deadline passed ${late} ms before ${routingKey} could start; it was not run`,
     );
+}
+
+/**
+ * What identifies a request on every delivery, to this instance or another: its `reply_to` (the
+ * caller's reply routing key) and the correlation id its caller chose (`undefined` without one).
+ */
+function messageKey(delivery: Delivery): string | undefined {
+  const { replyTo, correlationId } = delivery.properties;
+  return correlationId === undefined || correlationId === "" ? undefined : `${replyTo}:${correlationId}`;
 }

@@ -20,6 +20,12 @@ export interface EntrypointHookOptions {
   readonly contextData?: ContextData;
   /** How long a call may take before it rejects with `EntrypointWaiterTimeout`; 0 waits forever. Default 10 s. */
   readonly timeoutMs?: number;
+  /**
+   * The message's key (`ctx.messageKey`), as an RPC request's `reply_to` and correlation id
+   * give it: two calls with the same key are two deliveries of one message (a redelivery, for
+   * testing `@idempotent`). Default: none.
+   */
+  readonly messageKey?: string;
 }
 
 /** A function that runs an entrypoint's method in a worker; see {@link entrypointHook}. */
@@ -74,7 +80,9 @@ async function runWorker(
   });
   try {
     const run = await Promise.race([
-      container.spawnWorker(entrypoint, args, options.contextData ?? {}),
+      container.spawnWorker(entrypoint, args, options.contextData ?? {}, undefined, {
+        messageKey: options.messageKey,
+      }),
       timeout.expired,
       killed,
     ]);

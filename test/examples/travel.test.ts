@@ -7,12 +7,14 @@
  * airports_service.
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { connect, silentLogger } from "../../src/index.js";
 import { createVhost, uniqueName } from "../support/broker.js";
 import { killAllCli } from "../support/cli.js";
+import { rawRpcCaller } from "../support/raw-rpc.js";
 import { deleteKeys, REDIS_URI, startTravel, type TravelProcess, travelEnv } from "../support/travel.js";
 
 const prefix = uniqueName("enoki-test-travel");
@@ -112,6 +114,31 @@ test("the article's session: two airports, read back, a trip, read back", async 
   // Stored under the configured prefix: a name, and a hash.
   assert.equal(await redis.get(`${prefix}:airport:${first}`), "first_airport");
   assert.deepEqual(await redis.hgetall(`${prefix}:trip:${trip}`), { from: first, to: second });
+});
+
+test("trips_service.create delivered twice (one reply_to and correlation id) stores one trip", async () => {
+  // What RabbitMQ hands out when a request is redelivered: the same message again, here both
+  // copies at once, so the second arrives while the first runs.
+  const caller = await rawRpcCaller(uri);
+  const correlationId = randomUUID();
+  try {
+    const before = (await tripKeys()).length;
+    await caller.send("trips_service.create", [first, second], correlationId, 2);
+    const replies = await caller.replies(2, 15_000);
+    assert.equal(replies.length, 2, JSON.stringify(replies));
+    assert.deepEqual(
+      replies.map((r) => r.error),
+      [null, null],
+    );
+    assert.match(String(replies[0]?.result), /^[0-9a-f]{32}$/);
+    assert.equal(replies[1]?.result, replies[0]?.result, "both copies answer with the one trip");
+    assert.equal((await tripKeys()).length, before + 1, "one trip stored");
+    await read(`/trip/${replies[0]?.result}`, { trip: { from: first, to: second } });
+  } finally {
+    await caller.close();
+    const records = await redis.keys(`idempotency:trips_service.create:*:${correlationId}`);
+    if (records.length > 0) await redis.del(...records);
+  }
 });
 
 test("names are stored as given: Unicode, quotes, markup", async () => {

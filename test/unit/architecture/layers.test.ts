@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
 
 const FOUNDATION = ["util", "transport", "wire", "tracing", "core"];
-const FEATURES = ["rpc", "events", "messaging", "http", "timer", "redis", "health", "metrics"];
+const FEATURES = ["rpc", "events", "messaging", "http", "timer", "redis", "health", "metrics", "idempotency"];
 const ADAPTERS = ["amqp", "memory"];
 
 /** Layer → the layers it may import (besides itself). */
@@ -28,7 +28,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   rpc: FOUNDATION,
   http: FOUNDATION,
   timer: FOUNDATION,
-  redis: FOUNDATION,
+  redis: ["idempotency", ...FOUNDATION],
+  idempotency: FOUNDATION,
   health: FOUNDATION,
   metrics: FOUNDATION,
   events: ["messaging", ...FOUNDATION],

@@ -16,6 +16,7 @@ const ENOKI_ERRORS = [
   new enoki.ContainerBeingKilled(),
   new enoki.ExtensionTimeoutError("ext", "stop", 1000),
   new enoki.DependencyNotInjected("field"),
+  new enoki.IdempotentRunInProgress("svc.m:k", 1000),
   new testing.ExtensionNotFound("x"),
   new testing.EntrypointWaiterTimeout("x"),
 ];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { bindArguments, parseParameters, type Signature } from "../../../src/core/signature.js";
+import { bindArguments, markWrapper, parseParameters, type Signature } from "../../../src/core/signature.js";
 import { IncorrectSignature } from "../../../src/wire/remote-errors.js";
 
 class Sample {
@@ -116,4 +116,22 @@ describe("bindArguments (Python's rules and wording)", () => {
       message: "f() missing 3 required positional arguments: 'a', 'b', and 'c'",
     });
   });
+});
+
+test("a wrapper marked as standing for a method is read as that method (through wrappers of wrappers)", () => {
+  function original(who: string, greeting = "Hi") {
+    return `${greeting} ${who}`;
+  }
+  const wrapper = (...args: unknown[]) => args;
+  const outer = (...args: unknown[]) => args;
+  assert.deepEqual(
+    parseParameters(wrapper).map((p) => p.name),
+    ["args"],
+  );
+  markWrapper(wrapper, original);
+  markWrapper(outer, wrapper);
+  assert.deepEqual(parseParameters(outer), [
+    { name: "who", hasDefault: false, rest: false },
+    { name: "greeting", hasDefault: true, rest: false },
+  ]);
 });

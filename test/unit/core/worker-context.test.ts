@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { WorkerContext } from "../../../src/core/worker-context.js";
+import { linkWorkerContext, WorkerContext, workerContextOf } from "../../../src/core/worker-context.js";
 import { contextFromHeaders, contextHeaders, withDeadline } from "../../../src/wire/context-headers.js";
 
 const make = (data: Record<string, unknown>, tracked = 10) =>
@@ -105,4 +105,21 @@ test("withDeadline puts the deadline before the call id stack, in a new object",
   assert.equal(out["nameko.deadline"], 123);
   assert.deepEqual(Object.keys(headers), ["nameko.language", "nameko.call_id_stack"]);
   assert.deepEqual(withDeadline({ "nameko.deadline": 1, x: 2 }, 5), { x: 2, "nameko.deadline": 5 });
+});
+
+test("the message key is what the entrypoint gave, else undefined; a worker instance finds its context", () => {
+  const keyed = new WorkerContext({
+    serviceName: "svc",
+    method: "m",
+    data: {},
+    parentCallsTracked: 10,
+    signal: new AbortController().signal,
+    messageKey: "reply-to:correlation-id",
+  });
+  assert.equal(keyed.messageKey, "reply-to:correlation-id");
+  assert.equal(make({}).messageKey, undefined);
+  const worker = {};
+  assert.equal(workerContextOf(worker), undefined);
+  linkWorkerContext(worker, keyed);
+  assert.equal(workerContextOf(worker), keyed);
 });
