@@ -7,15 +7,20 @@
 import { createLogger, type Logger } from "../../util/logger.js";
 import { ConnectionLost, UndeliverableMessage } from "../errors.js";
 import type {
+  BindingSpec,
   Consumer,
   ConsumerSpec,
+  Delivery,
   ExchangeSpec,
   OutgoingMessage,
+  QueueSpec,
+  QueueStatus,
   Transport,
   TransportStatus,
 } from "../transport.js";
 import { MemoryBroker } from "./memory-broker.js";
 import { MemoryConsumer } from "./memory-consumer.js";
+import type { MemoryQueue } from "./queue.js";
 
 /** Options of {@link MemoryTransport}. */
 export interface MemoryTransportOptions {
@@ -72,11 +77,39 @@ export class MemoryTransport implements Transport {
     this.broker.declareExchange(spec);
   }
 
+  async declareQueue(spec: QueueSpec, bindings: readonly BindingSpec[] = []): Promise<void> {
+    this.#checkOpen();
+    this.#declare(spec, bindings);
+  }
+
+  async inspectQueue(name: string): Promise<QueueStatus | undefined> {
+    this.#checkOpen();
+    const info = this.broker.queue(name);
+    return info === undefined ? undefined : { messages: info.messages, consumers: info.consumers };
+  }
+
+  async getMessage(queue: string): Promise<Delivery | undefined> {
+    this.#checkOpen();
+    const got = this.broker.get(queue);
+    if (got === undefined) return undefined;
+    const getter = new MemoryConsumer(
+      { queue: got.queue.spec, bindings: [], prefetch: 0, onMessage: () => undefined },
+      got.queue,
+      this.#logger,
+      (c) => this.#consumers.delete(c),
+    );
+    this.#consumers.add(getter);
+    return getter.handOver(got.message);
+  }
+
+  async purgeQueue(name: string): Promise<number> {
+    this.#checkOpen();
+    return this.broker.purge(name);
+  }
+
   async consume(spec: ConsumerSpec): Promise<Consumer> {
     this.#checkOpen();
-    for (const { exchange } of spec.bindings) this.broker.declareExchange(exchange);
-    const queue = this.broker.declareQueue(spec.queue, this);
-    for (const { exchange, routingKey } of spec.bindings) this.broker.bind(queue, exchange.name, routingKey);
+    const queue = this.#declare(spec.queue, spec.bindings);
     const consumer = new MemoryConsumer(spec, queue, this.#logger, (c) => this.#consumers.delete(c));
     this.#consumers.add(consumer);
     queue.addConsumer(consumer);
@@ -98,6 +131,15 @@ export class MemoryTransport implements Transport {
     await Promise.all([...this.#consumers].map((c) => c.close()));
     this.broker.disconnect(this);
     for (const listener of this.#listeners) listener("closed");
+  }
+
+  #declare(spec: QueueSpec, bindings: readonly BindingSpec[]): MemoryQueue {
+    for (const { exchange } of bindings) this.broker.declareExchange(exchange);
+    const queue = this.broker.declareQueue(spec, this);
+    for (const { exchange, routingKey, arguments: args } of bindings) {
+      this.broker.bind(queue, exchange.name, routingKey, args);
+    }
+    return queue;
   }
 
   #checkOpen(): void {
