@@ -39,14 +39,17 @@ export {
   json,
 } from "./http/response.js";
 export type { RouteParams } from "./http/rule.js";
+export { Backoff } from "./messaging/backoff.js";
 export { type ConsumeOptions, type ConsumeSource, consume } from "./messaging/consume.js";
 export type { ExchangeOptions, QueueOptions } from "./messaging/declarations.js";
+export type { FailureOptions } from "./messaging/message-entrypoint.js";
 export {
   type Publish,
   type PublisherOptions,
   type PublishOptions,
   publisher,
 } from "./messaging/publisher.js";
+export type { ErrorClass, RetryOptions } from "./messaging/retry-policy.js";
 export { ReplyQueueLost, RpcTimeout } from "./rpc/errors.js";
 // Calling services
 export { type Kwargs, kwargs } from "./rpc/kwargs.js";

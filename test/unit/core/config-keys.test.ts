@@ -34,6 +34,7 @@ const BAD: Record<string, string> = {
   RPC_TIMEOUT: "-1",
   RPC_PERSISTENT: "nope",
   MAX_MESSAGE_BYTES: "1.5",
+  MESSAGE_MAX_ATTEMPTS: "-1",
   EVENT_LOOP_LAG_WARNING: "-2",
   HEALTH_ADDRESS: "0.0.0.0:99999",
   METRICS: "sometimes",
