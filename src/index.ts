@@ -77,6 +77,7 @@ export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./u
 export {
   BadRequest,
   DeadlineExceeded,
+  Expired,
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,

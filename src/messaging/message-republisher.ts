@@ -39,12 +39,18 @@ export class MessageRepublisher {
    * Sends the message to the delay queue of `delayMs`, from which the broker routes it back to
    * the handler queue once the delay has passed, marked with the `runs` it has had.
    */
-  async delay(delivery: Delivery, delayMs: number, runs: number): Promise<void> {
+  async delay(
+    delivery: Delivery,
+    delayMs: number,
+    runs: number,
+    extraHeaders: Readonly<Record<string, unknown>> = {},
+  ): Promise<void> {
     // Declared every time, as nameko-amqp-retry does: a delay queue expires once unused.
     await this.#transport.declareQueue(backoffQueue(delayMs), [backoffBinding(delayMs)]);
     const headers = {
       ...delivery.properties.headers,
       ...originOf(delivery, this.#queue),
+      ...extraHeaders,
       [BACKOFF_HEADER]: delayMs,
       [RETRY_HEADERS.attempts]: runs,
     };

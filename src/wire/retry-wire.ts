@@ -9,6 +9,13 @@
  */
 import type { BindingSpec, ExchangeSpec, QueueSpec } from "../transport/transport.js";
 
+/**
+ * The header naming the method of an RPC request sent back through a delay queue (which
+ * returns it through the default exchange, with the queue's name as its routing key), as
+ * nameko-amqp-retry names it.
+ */
+export const RPC_METHOD_ID_HEADER = "nameko.rpc_method_id";
+
 /** nameko-amqp-retry's exchange of delay queues: headers, durable. */
 export const BACKOFF_EXCHANGE: ExchangeSpec = {
   name: "backoff",
