@@ -28,6 +28,7 @@ import type { Logger } from "../util/logger.js";
 import { contextFromHeaders } from "../wire/context-headers.js";
 import { decodeBody } from "../wire/decode-body.js";
 import { attemptsSoFar } from "../wire/retry-wire.js";
+import { Backoff } from "./backoff.js";
 import { MessageRepublisher } from "./message-republisher.js";
 import { RequeueBackoff } from "./requeue-backoff.js";
 import { type RetryOptions, RetryPolicy } from "./retry-policy.js";
@@ -59,7 +60,8 @@ export abstract class MessageEntrypoint implements Entrypoint {
   abstract readonly kind: EntrypointKind;
   abstract readonly name: string;
   readonly method: string;
-  readonly expected: readonly Function[] = [];
+  /** `Backoff` is a request to run again, not a bug: logged as a warning, without its stack. */
+  readonly expected: readonly Function[] = [Backoff];
   protected readonly container: ExtensionHost;
   readonly #requeueOnError: boolean;
   readonly #deadLetter: boolean;

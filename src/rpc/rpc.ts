@@ -7,6 +7,7 @@ import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import type { Signature } from "../core/signature.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import { Backoff } from "../messaging/backoff.js";
 import { type RetryOptions, RetryPolicy } from "../messaging/retry-policy.js";
 import type { SpanPayload, SpanPayloadOptions } from "../tracing/span-payload.js";
 import { DeadlineExceeded } from "../wire/remote-errors.js";
@@ -93,7 +94,9 @@ export class RpcEntrypoint implements Entrypoint {
     this.method = signature.method;
     this.name = `rpc ${container.serviceName}.${signature.method}`;
     this.signature = signature;
-    this.expected = options.expectedErrors ?? options.expected ?? [];
+    const expected = options.expectedErrors ?? options.expected ?? [];
+    // With retries, Backoff is a request to run again (nameko-amqp-retry expects it too).
+    this.expected = options.retry === undefined ? expected : [...expected, Backoff];
     this.refuseExpired = options.refuseExpired ?? false;
     this.spanPayload = spanPayload(signature, options);
     this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry, this.name);

@@ -188,13 +188,24 @@ test("retryOn: other errors are dead-lettered at once; a thrown Backoff always r
   await waitUntil(() => matching.runs.length === 2, "the retry");
 
   // No retry option at all: Backoff retries with the default schedule (1 s, jittered ±10%).
-  const backoff = await consumer(t, broker, {}, (run) => {
-    if (run === 1) throw new Backoff("later");
-  });
+  const logger = captureLogger();
+  const backoff = await consumer(
+    t,
+    broker,
+    {},
+    (run) => {
+      if (run === 1) throw new Backoff("later");
+    },
+    {},
+    logger,
+  );
   await send(broker, backoff.queue);
   await waitUntil(() => backoff.runs.length === 2, "the Backoff retry", 5000);
   const gap = backoff.runs[1]! - backoff.runs[0]!;
   assert.ok(gap >= 895 && gap < 3000, `retried after ${gap} ms`);
+  // A request to run again, not a bug: a warning without a stack.
+  assert.ok(logger.lines.some((l) => l.level === "warn" && l.msg === "expected error in worker"));
+  assert.ok(!logger.lines.some((l) => l.level === "error"));
 });
 
 test("MESSAGE_MAX_ATTEMPTS bounds requeueOnError; 0 keeps Nameko's requeue forever, held in the process", async (t) => {
