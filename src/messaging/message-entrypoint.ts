@@ -16,8 +16,9 @@
  * requeueing forever, but held in the process for a growing delay (see {@link RequeueBackoff})
  * instead of at once; that hold is also the fallback when a republish fails.
  *
- * A message that cannot be decoded is rejected without requeue and logged with the queue and the
- * reason; it never reaches a worker and never comes back.
+ * A message whose body cannot be decoded never reaches a worker: it goes to the dead-letter queue
+ * with the reason (0 runs), or, without one (or with unreadable headers), is rejected without
+ * requeue; either way it is logged with the queue and the reason, and never comes back.
  */
 
 import type { Entrypoint, EntrypointKind, WorkerOutcome } from "../core/extension.js";
@@ -147,13 +148,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
     try {
       body = decodeBody(delivery, this.#maxBodyBytes);
     } catch (err) {
-      const queue = this.#topology?.queue.name;
-      const reason = (err as Error).message;
-      this.#logger.error(
-        { routingKey: delivery.routingKey, reason },
-        `rejected a message from queue ${queue} without requeue: ${reason}`,
-      );
-      delivery.reject(false);
+      this.#undecodable(delivery, err as Error);
       return;
     }
     this.#unsettled.add(delivery);
@@ -182,8 +177,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
       if (limit === 0 && this.#requeueOnError) return this.#requeueForever(delivery);
       if (limit === 0 || runs < limit) return this.#retryLater(delivery, runs, limit);
     }
-    const queue = this.#topology?.queue;
-    if (!this.#deadLetter || queue === undefined || !queue.durable || queue.autoDelete || queue.exclusive) {
+    if (!this.#deadLetters()) {
       this.#logger.warn(
         { routingKey: delivery.routingKey, attempts: runs },
         `${this.name} failed; the message is acknowledged and dropped (no dead-letter queue)`,
@@ -196,6 +190,35 @@ export abstract class MessageEntrypoint implements Entrypoint {
       this.#logger.error(
         { routingKey: delivery.routingKey, attempts: runs, deadLetterQueue: republisher.deadLetterQueue },
         `${this.name} failed ${runs === 1 ? "once" : `${runs} times`}; the message is in ${republisher.deadLetterQueue}`,
+      );
+    });
+  }
+
+  // Where there is a dead-letter queue: on, and a queue that keeps its messages (durable, shared).
+  #deadLetters(): boolean {
+    const queue = this.#topology?.queue;
+    return this.#deadLetter && queue !== undefined && queue.durable && !queue.autoDelete && !queue.exclusive;
+  }
+
+  // A body no worker can read goes to the dead-letter queue, never run (0 runs), or, without one,
+  // or with headers that could not be read (they could not be published again), is rejected.
+  #undecodable(delivery: Delivery, err: Error): void {
+    const queue = this.#topology?.queue.name;
+    const reason = err.message;
+    if (!this.#deadLetters() || delivery.headerError !== undefined) {
+      this.#logger.error(
+        { routingKey: delivery.routingKey, reason },
+        `rejected a message from queue ${queue} without requeue: ${reason}`,
+      );
+      delivery.reject(false);
+      return;
+    }
+    this.#unsettled.add(delivery);
+    void this.#republish(delivery, "dead-letter an undecodable message", async (republisher) => {
+      await republisher.deadLetter(delivery, err, 0);
+      this.#logger.error(
+        { routingKey: delivery.routingKey, reason, deadLetterQueue: republisher.deadLetterQueue },
+        `rejected a message from queue ${queue}: ${reason}; it is in ${republisher.deadLetterQueue}`,
       );
     });
   }
