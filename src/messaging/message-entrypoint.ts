@@ -197,7 +197,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
   // Where there is a dead-letter queue: on, and a queue that keeps its messages (durable, shared).
   #deadLetters(): boolean {
     const queue = this.#topology?.queue;
-    return this.#deadLetter && queue !== undefined && queue.durable && !queue.autoDelete && !queue.exclusive;
+    return this.#deadLetter && queue?.durable === true && !queue.autoDelete && !queue.exclusive;
   }
 
   // A body no worker can read goes to the dead-letter queue, never run (0 runs), or, without one,
