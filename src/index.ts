@@ -44,14 +44,17 @@ export { IdempotentRunInProgress } from "./idempotency/errors.js";
 export type { IdempotencyClaim, IdempotencyStore } from "./idempotency/idempotency-store.js";
 export { type IdempotencyStoreSource, type IdempotentOptions, idempotent } from "./idempotency/idempotent.js";
 export { MemoryIdempotencyStore } from "./idempotency/memory-idempotency-store.js";
+export { Backoff } from "./messaging/backoff.js";
 export { type ConsumeOptions, type ConsumeSource, consume } from "./messaging/consume.js";
 export type { ExchangeOptions, QueueOptions } from "./messaging/declarations.js";
+export type { FailureOptions } from "./messaging/message-entrypoint.js";
 export {
   type Publish,
   type PublisherOptions,
   type PublishOptions,
   publisher,
 } from "./messaging/publisher.js";
+export type { ErrorClass, RetryOptions } from "./messaging/retry-policy.js";
 export { ReplyQueueLost, RpcTimeout } from "./rpc/errors.js";
 // Calling services
 export { type Kwargs, kwargs } from "./rpc/kwargs.js";
@@ -80,6 +83,7 @@ export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./u
 export {
   BadRequest,
   DeadlineExceeded,
+  Expired,
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,

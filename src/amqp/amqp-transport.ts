@@ -14,10 +14,14 @@ import {
 } from "../transport/broker-uri.js";
 import { ConnectionLost } from "../transport/errors.js";
 import type {
+  BindingSpec,
   Consumer,
   ConsumerSpec,
+  Delivery,
   ExchangeSpec,
   OutgoingMessage,
+  QueueSpec,
+  QueueStatus,
   Transport,
   TransportStatus,
 } from "../transport/transport.js";
@@ -28,6 +32,7 @@ import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
 import { brokerComingBack } from "./broker-probe.js";
 import { ConfirmPublisher } from "./confirm-publisher.js";
 import { type ConnectFailure, connectFailure } from "./connect-failure.js";
+import { declareQueueOn, inspectQueueOn, MessageGetter, purgeQueueOn } from "./queue-admin.js";
 
 /** Reconnection backoff. */
 export interface BackoffOptions {
@@ -85,6 +90,8 @@ export class AmqpTransport implements Transport {
   #everConnected = deferred();
   #closing = false;
   #wake: (() => void) | undefined;
+  #getter: MessageGetter | undefined;
+  #getterModel: ChannelModel | undefined;
 
   constructor(options: AmqpTransportOptions) {
     this.#options = options;
@@ -145,6 +152,28 @@ export class AmqpTransport implements Transport {
     }
   }
 
+  async declareQueue(queue: QueueSpec, bindings: readonly BindingSpec[] = []): Promise<void> {
+    await declareQueueOn(await this.#model_(), queue, bindings);
+  }
+
+  async inspectQueue(name: string): Promise<QueueStatus | undefined> {
+    return inspectQueueOn(await this.#model_(), name);
+  }
+
+  /** Takes a message on a channel kept for `basic.get` (one per connection). */
+  async getMessage(queue: string): Promise<Delivery | undefined> {
+    const model = await this.#model_();
+    if (this.#getter === undefined || this.#getterModel !== model) {
+      this.#getter = new MessageGetter(model);
+      this.#getterModel = model;
+    }
+    return this.#getter.get(queue);
+  }
+
+  async purgeQueue(name: string): Promise<number> {
+    return purgeQueueOn(await this.#model_(), name);
+  }
+
   async consume(spec: ConsumerSpec): Promise<Consumer> {
     const consumer = new AmqpConsumer(
       spec,
@@ -193,6 +222,7 @@ export class AmqpTransport implements Transport {
     const model = this.#model;
     this.#model = undefined;
     await Promise.all([...this.#consumers].map((c) => c.close()));
+    await this.#getter?.close();
     await this.#publisher?.close();
     if (model !== undefined) await closeModel(model);
     this.#setStatus("closed");

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `enoki` command: `enoki run`, `enoki shell`, `enoki show-config`. Each command is imported
+ * The `enoki` command: `enoki run`, `enoki shell`, `enoki dead-letters`, `enoki show-config`. Each command is imported
  * only when it is used, so `enoki --help` does not load the AMQP client or the REPL.
  */
 import { readFileSync } from "node:fs";
@@ -16,6 +16,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   shell: {
     summary: "a REPL connected to the cluster: await n.rpc.greeting_service.hello('world')",
     load: async () => (await import("./shell.js")).shellCommand,
+  },
+  "dead-letters": {
+    summary: "list, show, replay or purge the messages that failed for good in a queue",
+    load: async () => (await import("./dead-letters.js")).deadLettersCommand,
   },
   "show-config": {
     summary: "print the config after environment variable substitution, as YAML",

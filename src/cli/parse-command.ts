@@ -16,12 +16,27 @@ export interface CommonFlags {
   "no-defaults"?: boolean;
   /** `run` only: restart the services when their code or config changes. */
   watch?: boolean;
+  /** `dead-letters` only: print JSON. */
+  json?: boolean;
+  /** `dead-letters replay` only: every dead letter. */
+  all?: boolean;
+  /** `dead-letters replay` only: how many (`-n`). */
+  count?: string;
 }
 
 /** Which of the common options a command accepts. */
-export type FlagName = "config" | "broker" | "show-secrets" | "no-defaults" | "watch";
+export type FlagName =
+  | "config"
+  | "broker"
+  | "show-secrets"
+  | "no-defaults"
+  | "watch"
+  | "json"
+  | "all"
+  | "count";
 
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets", "no-defaults", "watch"]);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set(["show-secrets", "no-defaults", "watch", "json", "all"]);
+const SHORT_FLAGS: Readonly<Partial<Record<FlagName, string>>> = { count: "n" };
 
 /** Parsed arguments of a command. */
 export interface ParsedCommand {
@@ -42,7 +57,10 @@ export function parseCommand(
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
   };
-  for (const name of accepted) options[name] = { type: BOOLEAN_FLAGS.has(name) ? "boolean" : "string" };
+  for (const name of accepted) {
+    const short = SHORT_FLAGS[name];
+    options[name] = { type: BOOLEAN_FLAGS.has(name) ? "boolean" : "string", ...(short ? { short } : {}) };
+  }
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
     return { flags: values as CommonFlags, positionals };

@@ -218,6 +218,12 @@ export const CONFIG_KEYS = {
     doc: "Largest message body a consumer accepts; larger ones are refused (0: no limit).",
     origin: "enoki",
   },
+  MESSAGE_MAX_ATTEMPTS: {
+    default: 5,
+    check: nonNegativeInteger,
+    doc: "Runs of an event or `@consume` message that retries (`requeueOnError`, `retry`, `Backoff`) before it goes to its dead-letter queue (0: retry forever, as Nameko).",
+    origin: "enoki",
+  },
   EVENT_LOOP_LAG_WARNING: {
     default: 1,
     check: nonNegativeNumber,

@@ -43,6 +43,8 @@ export interface Config {
   QUEUE_TYPE?: QueueType;
   /** Largest message body a consumer accepts; larger ones are refused (0: no limit). Default 16 MiB. */
   MAX_MESSAGE_BYTES?: number;
+  /** Runs of a retried event or `@consume` message before it is dead-lettered; 0: no limit. Default 5. */
+  MESSAGE_MAX_ATTEMPTS?: number;
   /** Warn when the event loop was blocked this long, in seconds; 0 turns it off. Default 1. */
   EVENT_LOOP_LAG_WARNING?: number;
   /** `false`: never declare `<service>.events` exchanges, expect them to exist. Default true. */
@@ -62,6 +64,8 @@ export interface ContainerSettings {
   readonly serializer: Serializer;
   readonly rpcTimeoutMs: number;
   readonly maxMessageBytes: number;
+  /** Config `MESSAGE_MAX_ATTEMPTS`: runs of a retried message before it is dead-lettered (0: no limit). */
+  readonly messageMaxAttempts: number;
   readonly rpcPersistent: boolean;
   /** Config `DECLARE_EVENT_EXCHANGES` (Nameko skips declaring only when it is exactly false). */
   readonly declareEventExchanges: boolean;
@@ -84,6 +88,7 @@ export function containerSettings(config: Config): ContainerSettings {
     serializer: serializerByName(read("serializer") as string) as Serializer,
     rpcTimeoutMs: Math.round((read("RPC_TIMEOUT") as number) * 1000),
     maxMessageBytes: read("MAX_MESSAGE_BYTES") as number,
+    messageMaxAttempts: read("MESSAGE_MAX_ATTEMPTS") as number,
     rpcPersistent: read("RPC_PERSISTENT") as boolean,
     declareEventExchanges: read("DECLARE_EVENT_EXCHANGES") as boolean,
     autoDeleteEventExchanges: read("AUTO_DELETE_EVENT_EXCHANGES") as boolean,

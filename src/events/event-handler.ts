@@ -6,14 +6,24 @@
 import type { ExtensionHost } from "../core/extension-host.js";
 import type { AnyMethodContext } from "../core/service.js";
 import { addEntrypoint } from "../core/service.js";
-import { MessageEntrypoint, type MessageTopology } from "../messaging/message-entrypoint.js";
+import {
+  type FailureOptions,
+  MessageEntrypoint,
+  type MessageTopology,
+} from "../messaging/message-entrypoint.js";
+import { type RetryOptions, RetryPolicy } from "../messaging/retry-policy.js";
 import { checkQueueTypeOption, type QueueType } from "../transport/queue-type.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { defaultBroadcastId, eventExchange, eventQueue, type HandlerType } from "../wire/names.js";
 import type { EventHandlerMethod, EventMap, EventPayload, EventType } from "./types.js";
 
-/** Options of `@eventHandler`. */
-export interface EventHandlerOptions {
+/**
+ * Options of `@eventHandler`. When the handler throws, by default the event goes to the
+ * dead-letter queue `<queue>.dead-letter` with its error; `requeueOnError: true` or a `retry`
+ * policy runs it again after a delay first (up to `MESSAGE_MAX_ATTEMPTS` runs, 5 by default).
+ * See docs/reliability.md, "Retries and dead letters".
+ */
+export interface EventHandlerOptions extends FailureOptions {
   /**
    * How instances share events (Nameko's `handler_type`). Default `"service_pool"`.
    * - `"service_pool"`: one queue per (service, method), `evt-<src>-<type>--<svc>.<method>`,
@@ -29,14 +39,6 @@ export interface EventHandlerOptions {
    * queue is auto-delete: events dispatched while no instance consumes are lost.
    */
   reliableDelivery?: boolean;
-  /**
-   * When the handler throws: `false` (default) acknowledges the event anyway (it is dropped, and
-   * the error logged); `true` gives it back to the queue for another try, after a delay of 1 s
-   * doubling per failure of the same event up to 30 s (Nameko requeues at once, which spins a
-   * handler that always fails). Retries are not limited: make the handler able to succeed, or
-   * catch what it cannot handle.
-   */
-  requeueOnError?: boolean;
   /**
    * The broadcast queue's instance identifier. Default: a new uuid4 hex for each start, which
    * cannot be combined with `reliableDelivery: true` (Nameko's rule: the queue of a stopped
@@ -93,6 +95,8 @@ export interface EventHandlerSettings {
   readonly handlerType: HandlerType;
   readonly reliableDelivery: boolean;
   readonly requeueOnError: boolean;
+  readonly retry: RetryOptions | undefined;
+  readonly deadLetter: boolean;
   readonly broadcastIdentifier: string | (() => string) | undefined;
   readonly queueType: QueueType | undefined;
 }
@@ -113,12 +117,15 @@ function handlerSettings(
   if (source === "" || eventType === "") {
     throw new ConfigurationError("@eventHandler needs a source service and an event type");
   }
+  new RetryPolicy(options.retry, `@eventHandler ${source}.${eventType}`); // checked now, not at start
   return {
     sourceService: source,
     eventType,
     handlerType,
     reliableDelivery: options.reliableDelivery ?? true,
     requeueOnError: options.requeueOnError ?? false,
+    retry: options.retry,
+    deadLetter: options.deadLetter ?? true,
     broadcastIdentifier: options.broadcastIdentifier,
     queueType: checkQueueTypeOption(options.queueType, `@eventHandler("${source}", "${eventType}")`),
   };
@@ -131,7 +138,7 @@ export class EventHandlerEntrypoint extends MessageEntrypoint {
   readonly settings: EventHandlerSettings;
 
   constructor(container: ExtensionHost, method: string, settings: EventHandlerSettings) {
-    super(container, method, settings.requeueOnError, settings.queueType);
+    super(container, method, settings);
     this.settings = settings;
     this.name = `eventHandler ${container.serviceName}.${method}`;
   }

@@ -4,11 +4,12 @@
  */
 import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
-import { checkQueueTypeOption, type QueueType } from "../transport/queue-type.js";
+import { checkQueueTypeOption } from "../transport/queue-type.js";
 import type { BindingSpec } from "../transport/transport.js";
 import { ConfigurationError } from "../util/enoki-error.js";
 import { type ExchangeOptions, exchangeSpec, type QueueOptions, queueSpec } from "./declarations.js";
-import { MessageEntrypoint, type MessageTopology } from "./message-entrypoint.js";
+import { type FailureOptions, MessageEntrypoint, type MessageTopology } from "./message-entrypoint.js";
+import { RetryPolicy } from "./retry-policy.js";
 
 /** What `@consume` consumes: a queue, optionally bound to an exchange. */
 export interface ConsumeSource {
@@ -20,22 +21,13 @@ export interface ConsumeSource {
   routingKey?: string;
 }
 
-/** Options of `@consume`. */
-export interface ConsumeOptions {
-  /**
-   * When the handler throws: `false` (default) acknowledges the message anyway (it is dropped,
-   * and the error logged); `true` gives it back to the queue after a delay of 1 s doubling per
-   * failure of the same message up to 30 s, with no limit on retries.
-   */
-  requeueOnError?: boolean;
-  /**
-   * The queue's type: `"quorum"` (replicated over a RabbitMQ cluster) or `"classic"`. Default:
-   * config `QUEUE_TYPE`, which applies if the queue can be quorum (durable, not exclusive, not
-   * auto-delete) and leaves it classic otherwise; `"quorum"` here for such a queue is a
-   * configuration error.
-   */
-  queueType?: QueueType;
-}
+/**
+ * Options of `@consume`: what happens when the handler throws. By default the message goes to
+ * the dead-letter queue `<queue>.dead-letter` with its error; `requeueOnError: true` or a `retry`
+ * policy runs it again after a delay first (up to `MESSAGE_MAX_ATTEMPTS` runs, 5 by default).
+ * See docs/reliability.md, "Retries and dead letters".
+ */
+export interface ConsumeOptions extends FailureOptions {}
 
 /**
  * Runs the method for each message of a queue, with the decoded body as its only argument (any
@@ -58,7 +50,7 @@ export function consume(
       ? []
       : [{ exchange: exchangeSpec(source.exchange), routingKey: source.routingKey ?? "" }];
   const topology: MessageTopology = { queue, bindings };
-  const requeueOnError = options.requeueOnError ?? false;
+  new RetryPolicy(options.retry, `@consume ${queue.name}`); // checked now, not at start
   const queueType = checkQueueTypeOption(options.queueType, `@consume("${queue.name}")`);
   return (method, context) =>
     addEntrypoint(
@@ -66,7 +58,7 @@ export function consume(
       method,
       context,
       (container, signature) =>
-        new ConsumeEntrypoint(container, signature.method, topology, requeueOnError, queueType),
+        new ConsumeEntrypoint(container, signature.method, topology, { ...options, queueType }),
     );
 }
 
@@ -76,14 +68,8 @@ export class ConsumeEntrypoint extends MessageEntrypoint {
   readonly name: string;
   readonly #topology: MessageTopology;
 
-  constructor(
-    container: ExtensionHost,
-    method: string,
-    topology: MessageTopology,
-    requeueOnError: boolean,
-    queueType?: QueueType,
-  ) {
-    super(container, method, requeueOnError, queueType);
+  constructor(container: ExtensionHost, method: string, topology: MessageTopology, failure: FailureOptions) {
+    super(container, method, failure);
     this.#topology = topology;
     this.name = `consume ${container.serviceName}.${method}`;
   }

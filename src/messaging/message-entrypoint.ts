@@ -3,11 +3,22 @@
  * (`@consume`, `@eventHandler`): Nameko's `messaging.Consumer`, with a consumer (and channel) of
  * its own, as in Nameko 3.
  *
- * A message is acknowledged after its worker finishes. When the handler fails, the message is
- * acknowledged anyway (and the error logged), or, with `requeueOnError`, held for a growing delay
- * (see {@link RequeueBackoff}) and then rejected with requeue. A message that cannot be decoded
- * is rejected without requeue and logged with the queue and the reason; it never reaches a
- * worker and never comes back.
+ * A message is acknowledged after its worker finishes. When the handler fails:
+ * - if it retries (`requeueOnError`, a `retry` policy that matches the error, or a `Backoff`
+ *   thrown) and has runs left, the message is published to a delay queue of the broker
+ *   (nameko-amqp-retry's `backoff--<ms>ms`), which routes it back to the handler queue once the
+ *   delay has passed; the original is acknowledged once that publish is confirmed;
+ * - otherwise it is published to the queue's dead-letter queue, `<queue>.dead-letter`, with the
+ *   error and the runs it had, then acknowledged (with `deadLetter: false`, or on a queue that
+ *   is not durable, it is acknowledged and dropped, and the error logged).
+ * Runs are counted in the message (`x-enoki-attempts`), so they survive the process. With
+ * `MESSAGE_MAX_ATTEMPTS: 0` (and no `retry` policy) `requeueOnError` keeps Nameko's behaviour,
+ * requeueing forever, but held in the process for a growing delay (see {@link RequeueBackoff})
+ * instead of at once; that hold is also the fallback when a republish fails.
+ *
+ * A message whose body cannot be decoded never reaches a worker: it goes to the dead-letter queue
+ * with the reason (0 runs), or, without one (or with unreadable headers), is rejected without
+ * requeue; either way it is logged with the queue and the reason, and never comes back.
  */
 
 import type { Entrypoint, EntrypointKind, WorkerOutcome } from "../core/extension.js";
@@ -19,7 +30,34 @@ import { ConfigurationError } from "../util/enoki-error.js";
 import type { Logger } from "../util/logger.js";
 import { contextFromHeaders } from "../wire/context-headers.js";
 import { decodeBody } from "../wire/decode-body.js";
+import { attemptsSoFar } from "../wire/retry-wire.js";
+import { Backoff } from "./backoff.js";
+import { MessageRepublisher } from "./message-republisher.js";
 import { RequeueBackoff } from "./requeue-backoff.js";
+import { type RetryOptions, RetryPolicy } from "./retry-policy.js";
+
+/** What a message entrypoint does with a message whose handler failed. */
+export interface FailureOptions {
+  /**
+   * Retry every error, with the default schedule (1 s doubling to 30 s) and attempts
+   * (`MESSAGE_MAX_ATTEMPTS`, 5). Default false. The same as `retry: {}`.
+   */
+  readonly requeueOnError?: boolean;
+  /** Retry errors, with this policy. */
+  readonly retry?: RetryOptions;
+  /**
+   * Whether a message that failed for the last time goes to the dead-letter queue
+   * `<queue>.dead-letter` (default true; only for durable queues), or is dropped (`false`).
+   */
+  readonly deadLetter?: boolean;
+  /**
+   * The queue's type: `"quorum"` (replicated over a RabbitMQ cluster) or `"classic"`. Default:
+   * config `QUEUE_TYPE`, which applies if the queue can be quorum (durable, not exclusive, not
+   * auto-delete) and leaves it classic otherwise; `"quorum"` here for such a queue is a
+   * configuration error.
+   */
+  readonly queueType?: QueueType | undefined;
+}
 
 /** What a message entrypoint consumes. */
 export interface MessageTopology {
@@ -32,11 +70,15 @@ export abstract class MessageEntrypoint implements Entrypoint {
   abstract readonly kind: EntrypointKind;
   abstract readonly name: string;
   readonly method: string;
-  readonly expected: readonly Function[] = [];
+  /** `Backoff` is a request to run again, not a bug: logged as a warning, without its stack. */
+  readonly expected: readonly Function[] = [Backoff];
   protected readonly container: ExtensionHost;
   readonly #requeueOnError: boolean;
   readonly #queueType: QueueType | undefined;
+  readonly #deadLetter: boolean;
+  readonly #retry: RetryPolicy;
   readonly #backoff = new RequeueBackoff();
+  #republisher: MessageRepublisher | undefined;
   readonly #maxBodyBytes: number;
   readonly #unsettled = new Set<Delivery>();
   readonly #held = new Map<Delivery, NodeJS.Timeout>();
@@ -46,12 +88,14 @@ export abstract class MessageEntrypoint implements Entrypoint {
   #logger: Logger;
   #stopping = false;
 
-  /** @param queueType - the entrypoint's own queue type; default: config `QUEUE_TYPE`. */
-  constructor(container: ExtensionHost, method: string, requeueOnError: boolean, queueType?: QueueType) {
+  constructor(container: ExtensionHost, method: string, failure: FailureOptions) {
     this.container = container;
     this.method = method;
-    this.#requeueOnError = requeueOnError;
-    this.#queueType = queueType;
+    this.#queueType = failure.queueType;
+    this.#requeueOnError = failure.requeueOnError === true && failure.retry === undefined;
+    this.#deadLetter = failure.deadLetter ?? true;
+    const retry = failure.retry ?? (failure.requeueOnError === true ? {} : undefined);
+    this.#retry = new RetryPolicy(retry, `${container.serviceName}.${method}`);
     this.#logger = container.logger;
     this.#maxBodyBytes = container.settings.maxMessageBytes;
   }
@@ -67,6 +111,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
   async setup(): Promise<void> {
     this.#topology = this.#typedTopology();
     this.#logger = this.container.logger.child({ queue: this.#topology.queue.name });
+    this.#republisher = new MessageRepublisher(this.container.transport, this.#topology.queue.name);
   }
 
   async start(): Promise<void> {
@@ -128,13 +173,7 @@ export abstract class MessageEntrypoint implements Entrypoint {
     try {
       body = decodeBody(delivery, this.#maxBodyBytes);
     } catch (err) {
-      const queue = this.#topology?.queue.name;
-      const reason = (err as Error).message;
-      this.#logger.error(
-        { routingKey: delivery.routingKey, reason },
-        `rejected a message from queue ${queue} without requeue: ${reason}`,
-      );
-      delivery.reject(false);
+      this.#undecodable(delivery, err as Error);
       return;
     }
     this.#unsettled.add(delivery);
@@ -151,17 +190,98 @@ export abstract class MessageEntrypoint implements Entrypoint {
     if (outcome.ok) {
       this.#backoff.succeeded(delivery);
       this.#settle(delivery, () => delivery.ack());
-    } else if (!this.#requeueOnError) {
+    } else {
+      void this.#onFailure(delivery, outcome.error);
+    }
+  }
+
+  async #onFailure(delivery: Delivery, error: unknown): Promise<void> {
+    const runs = attemptsSoFar(delivery.properties.headers) + 1;
+    if (this.#retry.retries(error)) {
+      const limit = this.#retry.attempts(this.container.settings.messageMaxAttempts);
+      if (limit === 0 && this.#requeueOnError) return this.#requeueForever(delivery);
+      if (limit === 0 || runs < limit) return this.#retryLater(delivery, runs, limit);
+    }
+    if (!this.#deadLetters()) {
       this.#logger.warn(
-        { routingKey: delivery.routingKey },
-        `${this.name} failed; the message is acknowledged and dropped (requeueOnError is off)`,
+        { routingKey: delivery.routingKey, attempts: runs },
+        `${this.name} failed; the message is acknowledged and dropped (no dead-letter queue)`,
       );
       this.#settle(delivery, () => delivery.ack());
-    } else if (this.#stopping) {
-      this.#settle(delivery, () => delivery.reject(true));
-    } else {
-      this.#hold(delivery, this.#backoff.failed(delivery));
+      return;
     }
+    await this.#republish(delivery, `dead-letter after ${runs} run(s)`, async (republisher) => {
+      await republisher.deadLetter(delivery, error, runs);
+      this.#logger.error(
+        { routingKey: delivery.routingKey, attempts: runs, deadLetterQueue: republisher.deadLetterQueue },
+        `${this.name} failed ${runs === 1 ? "once" : `${runs} times`}; the message is in ${republisher.deadLetterQueue}`,
+      );
+    });
+  }
+
+  // Where there is a dead-letter queue: on, and a queue that keeps its messages (durable, shared).
+  #deadLetters(): boolean {
+    const queue = this.#topology?.queue;
+    return this.#deadLetter && queue?.durable === true && !queue.autoDelete && !queue.exclusive;
+  }
+
+  // A body no worker can read goes to the dead-letter queue, never run (0 runs), or, without one,
+  // or with headers that could not be read (they could not be published again), is rejected.
+  #undecodable(delivery: Delivery, err: Error): void {
+    const queue = this.#topology?.queue.name;
+    const reason = err.message;
+    if (!this.#deadLetters() || delivery.headerError !== undefined) {
+      this.#logger.error(
+        { routingKey: delivery.routingKey, reason },
+        `rejected a message from queue ${queue} without requeue: ${reason}`,
+      );
+      delivery.reject(false);
+      return;
+    }
+    this.#unsettled.add(delivery);
+    void this.#republish(delivery, "dead-letter an undecodable message", async (republisher) => {
+      await republisher.deadLetter(delivery, err, 0);
+      this.#logger.error(
+        { routingKey: delivery.routingKey, reason, deadLetterQueue: republisher.deadLetterQueue },
+        `rejected a message from queue ${queue}: ${reason}; it is in ${republisher.deadLetterQueue}`,
+      );
+    });
+  }
+
+  async #retryLater(delivery: Delivery, runs: number, limit: number): Promise<void> {
+    const delayMs = this.#retry.delayAfter(runs);
+    await this.#republish(delivery, "retry", async (republisher) => {
+      await republisher.delay(delivery, delayMs, runs);
+      this.#logger.warn(
+        { routingKey: delivery.routingKey, attempts: runs, delayMs },
+        `${this.name} failed (run ${runs} of ${limit === 0 ? "unlimited" : limit}); it runs again in ${delayMs} ms`,
+      );
+    });
+  }
+
+  // Publish the copy, then acknowledge the original. If the publish fails (the broker refused it,
+  // the connection went), the original is held and requeued, and runs again: never lost.
+  async #republish(
+    delivery: Delivery,
+    what: string,
+    publish: (republisher: MessageRepublisher) => Promise<void>,
+  ): Promise<void> {
+    try {
+      if (this.#republisher === undefined) throw new Error("the entrypoint was not set up");
+      await publish(this.#republisher);
+      this.#settle(delivery, () => delivery.ack());
+    } catch (err) {
+      this.#logger.error(
+        { routingKey: delivery.routingKey, err: (err as Error).message },
+        `${this.name}: could not publish the failed message (${what}); it is held and requeued`,
+      );
+      this.#requeueForever(delivery);
+    }
+  }
+
+  #requeueForever(delivery: Delivery): void {
+    if (this.#stopping) this.#settle(delivery, () => delivery.reject(true));
+    else this.#hold(delivery, this.#backoff.failed(delivery));
   }
 
   // The worker slot is free again; the message stays unacknowledged until the delay is over.

@@ -10,6 +10,8 @@
 import type { Entrypoint, Extension, WorkerOutcome } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
 import { bindArguments, type Signature } from "../core/signature.js";
+import { MessageRepublisher } from "../messaging/message-republisher.js";
+import type { RetryPolicy } from "../messaging/retry-policy.js";
 import { traceRefusedRequest } from "../tracing/worker-span.js";
 import { withQueueType } from "../transport/queue-type.js";
 import type { Consumer, Delivery } from "../transport/transport.js";
@@ -18,7 +20,13 @@ import type { Logger } from "../util/logger.js";
 import { contextFromHeaders, DEADLINE_KEY, readDeadline } from "../wire/context-headers.js";
 import type { Serializer } from "../wire/json.js";
 import { rpcBindingKey, rpcExchange, rpcQueue } from "../wire/names.js";
-import { DeadlineExceeded, MethodNotFound, UnserializableValueError } from "../wire/remote-errors.js";
+import {
+  DeadlineExceeded,
+  Expired,
+  MethodNotFound,
+  UnserializableValueError,
+} from "../wire/remote-errors.js";
+import { attemptsSoFar, RPC_METHOD_ID_HEADER } from "../wire/retry-wire.js";
 import {
   decodeRequest,
   encodeErrorReply,
@@ -34,6 +42,8 @@ export interface RpcMethod extends Entrypoint {
   readonly signature: Signature;
   /** Answer a request whose deadline has passed with `DeadlineExceeded` instead of running it. */
   readonly refuseExpired?: boolean;
+  /** With `@rpc({ retry })`: which failures run again, when, and how often. */
+  readonly retry?: RetryPolicy | undefined;
 }
 
 /** Consumes a service's RPC queue and answers every request. */
@@ -45,6 +55,7 @@ export class RpcConsumer implements Extension {
   readonly #serializer: Serializer;
   readonly #maxBodyBytes: number;
   readonly #ledger = new RequestLedger();
+  readonly #republisher: MessageRepublisher;
   #consumer: Consumer | undefined;
   #stopping = false;
 
@@ -54,6 +65,7 @@ export class RpcConsumer implements Extension {
     this.#logger = container.logger.child({ queue: rpcQueue(container.serviceName).name });
     this.#serializer = container.settings.serializer;
     this.#maxBodyBytes = container.settings.maxMessageBytes;
+    this.#republisher = new MessageRepublisher(container.transport, rpcQueue(container.serviceName).name);
   }
 
   register(entrypoint: RpcMethod): void {
@@ -134,10 +146,12 @@ export class RpcConsumer implements Extension {
     let entrypoint: RpcMethod;
     let data: Record<string, unknown>;
     try {
-      entrypoint = this.#entrypointFor(delivery.routingKey);
+      entrypoint = this.#entrypointFor(methodId(delivery));
       const request = decodeRequest(delivery, this.#maxBodyBytes);
       args = bindArguments(entrypoint.signature, request.args, request.kwargs);
       data = contextFromHeaders(delivery.properties.headers);
+      // The retry's routing, not context: forwarded, it would misroute this worker's own calls.
+      delete data[RPC_METHOD_ID_HEADER.slice("nameko.".length)];
       if (entrypoint.refuseExpired) refuseExpired(data, delivery.routingKey);
     } catch (err) {
       // Name the error the caller gets, as well as the reason: "nope" alone says nothing.
@@ -156,10 +170,8 @@ export class RpcConsumer implements Extension {
         entrypoint,
         args,
         data,
-        (_ctx, outcome) => this.#reply(delivery, serializer, outcome, key),
-        {
-          messageKey: messageKey(delivery),
-        },
+        (_ctx, outcome) => this.#settle(delivery, serializer, outcome, key, entrypoint.retry),
+        { messageKey: messageKey(delivery) },
       )
       .then((run) => {
         // The container began stopping before a worker slot freed up: let another instance run it.
@@ -174,6 +186,43 @@ export class RpcConsumer implements Extension {
     const entrypoint = this.#entrypoints.get(method);
     if (entrypoint === undefined) throw new MethodNotFound(method);
     return entrypoint;
+  }
+
+  // A failure an `@rpc({ retry })` method retries goes to a delay queue, keeping its reply_to and
+  // correlation id, instead of being answered; after the last attempt the caller gets Expired.
+  async #settle(
+    delivery: Delivery,
+    serializer: Serializer,
+    outcome: WorkerOutcome,
+    key: string | undefined,
+    retry: RetryPolicy | undefined,
+  ): Promise<void> {
+    if (outcome.ok || retry === undefined || !retry.retries(outcome.error)) {
+      return this.#reply(delivery, serializer, outcome, key);
+    }
+    const runs = attemptsSoFar(delivery.properties.headers) + 1;
+    const limit = retry.attempts(this.#container.settings.messageMaxAttempts);
+    if (limit !== 0 && runs >= limit) {
+      return this.#reply(delivery, serializer, { ok: false, error: expired(retry, limit) }, key);
+    }
+    const delayMs = retry.delayAfter(runs);
+    try {
+      await this.#republisher.delay(delivery, delayMs, runs, { [RPC_METHOD_ID_HEADER]: methodId(delivery) });
+    } catch (err) {
+      this.#logger.error(
+        { err, routingKey: delivery.routingKey },
+        "could not send a failed call to its retry; the request goes back to the queue",
+      );
+      if (key !== undefined) this.#ledger.end(key, false);
+      delivery.reject(true);
+      return;
+    }
+    this.#logger.warn(
+      { routingKey: delivery.routingKey, attempts: runs, delayMs },
+      `${methodId(delivery)} failed (run ${runs} of ${limit === 0 ? "unlimited" : limit}); it runs again in ${delayMs} ms`,
+    );
+    if (key !== undefined) this.#ledger.end(key, false);
+    delivery.ack();
   }
 
   async #reply(
@@ -251,4 +300,21 @@ function refuseExpired(data: Readonly<Record<string, unknown>>, routingKey: stri
 function messageKey(delivery: Delivery): string | undefined {
   const { replyTo, correlationId } = delivery.properties;
   return correlationId === undefined || correlationId === "" ? undefined : `${replyTo}:${correlationId}`;
+}
+
+/**
+ * The `<service>.<method>` a request is for: its routing key, or, for a request back from a
+ * delay queue (through the default exchange, routed by queue name), the header saying it.
+ */
+function methodId(delivery: Delivery): string {
+  const header = delivery.properties.headers[RPC_METHOD_ID_HEADER];
+  return delivery.exchange === "" && typeof header === "string" ? header : delivery.routingKey;
+}
+
+/** nameko-amqp-retry's words: the retries (runs after the first) and the delays they took. */
+function expired(retry: RetryPolicy, attempts: number): Expired {
+  const retries = attempts - 1;
+  let totalMs = 0;
+  for (let run = 1; run <= retries; run++) totalMs += retry.delayAfter(run, () => 0.5);
+  return new Expired(`Backoff aborted after '${retries}' retries (~${Math.round(totalMs / 1000)} seconds)`);
 }

@@ -7,6 +7,8 @@ import type { ExtensionHost } from "../core/extension-host.js";
 import { type AnyMethodContext, addEntrypoint } from "../core/service.js";
 import type { Signature } from "../core/signature.js";
 import type { WorkerContext } from "../core/worker-context.js";
+import { Backoff } from "../messaging/backoff.js";
+import { type RetryOptions, RetryPolicy } from "../messaging/retry-policy.js";
 import type { SpanPayload, SpanPayloadOptions } from "../tracing/span-payload.js";
 import { DeadlineExceeded } from "../wire/remote-errors.js";
 import { RpcConsumer } from "./rpc-consumer.js";
@@ -32,6 +34,15 @@ export interface RpcOptions extends SpanPayloadOptions {
    * Off by default; calls without a deadline (from Python, or without a timeout) always run.
    */
   refuseExpired?: boolean;
+  /**
+   * Run a failed call again, after a delay spent in a queue of the broker (so it survives this
+   * process), as nameko-amqp-retry's `@rpc` does: the errors `retryOn` names (default every
+   * error) and a thrown `Backoff` retry, up to `attempts` runs (`MESSAGE_MAX_ATTEMPTS` by
+   * default). The caller waits for the final result; after the last attempt it gets `Expired`
+   * (nameko-amqp-retry's error) instead of the method's error. Give the caller a timeout longer
+   * than the whole schedule. Off by default: a failed call answers with its error at once.
+   */
+  retry?: RetryOptions;
 }
 
 /**
@@ -58,6 +69,7 @@ export function rpc(
 }
 
 function decorate(method: Function, context: AnyMethodContext, options: RpcOptions): void {
+  if (options.retry !== undefined) new RetryPolicy(options.retry, `@rpc ${String(context.name)}`); // checked now
   addEntrypoint(
     "rpc",
     method,
@@ -75,15 +87,19 @@ export class RpcEntrypoint implements Entrypoint {
   readonly expected: readonly Function[];
   readonly refuseExpired: boolean;
   readonly spanPayload: SpanPayload | undefined;
+  readonly retry: RetryPolicy | undefined;
   readonly #consumer: RpcConsumer;
 
   constructor(container: ExtensionHost, signature: Signature, options: RpcOptions) {
     this.method = signature.method;
     this.name = `rpc ${container.serviceName}.${signature.method}`;
     this.signature = signature;
-    this.expected = options.expectedErrors ?? options.expected ?? [];
+    const expected = options.expectedErrors ?? options.expected ?? [];
+    // With retries, Backoff is a request to run again (nameko-amqp-retry expects it too).
+    this.expected = options.retry === undefined ? expected : [...expected, Backoff];
     this.refuseExpired = options.refuseExpired ?? false;
     this.spanPayload = spanPayload(signature, options);
+    this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry, this.name);
     this.#consumer = container.shared("rpc-consumer", () => new RpcConsumer(container));
   }
 

@@ -27,6 +27,11 @@ export interface QueueSpec {
 export interface BindingSpec {
   readonly exchange: ExchangeSpec;
   readonly routingKey: string;
+  /**
+   * Binding arguments. On a headers exchange, the headers to match and `x-match` (`"all"`, the
+   * default, or `"any"`); routing keys are then ignored.
+   */
+  readonly arguments?: Readonly<Record<string, unknown>>;
 }
 
 /** AMQP basic properties Enoki reads and writes. Headers are always an object on delivery. */
@@ -95,6 +100,13 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
+/** What the broker says of an existing queue. */
+export interface QueueStatus {
+  /** Messages ready for delivery (not those delivered and unacknowledged). */
+  readonly messages: number;
+  readonly consumers: number;
+}
+
 /** The connection state, for health checks and logs. */
 export type TransportStatus = "connecting" | "connected" | "disconnected" | "closed";
 
@@ -107,6 +119,20 @@ export interface Transport {
   ready(): Promise<void>;
   /** Declares an exchange (a no-op for `declare: false`); fails if it exists with other flags. */
   declareExchange(spec: ExchangeSpec): Promise<void>;
+  /**
+   * Declares a queue, and its bindings with their exchanges, without consuming from it; fails if
+   * it exists with other flags or arguments.
+   */
+  declareQueue(queue: QueueSpec, bindings?: readonly BindingSpec[]): Promise<void>;
+  /** The status of a queue, or `undefined` when there is no such queue (a passive declare). */
+  inspectQueue(name: string): Promise<QueueStatus | undefined>;
+  /**
+   * Takes the next message of a queue (AMQP's `basic.get`), or `undefined` when it has none. The
+   * delivery must be settled like a consumer's; unsettled, it goes back to the queue on close.
+   */
+  getMessage(queue: string): Promise<Delivery | undefined>;
+  /** Removes every ready message of a queue; resolves with how many. */
+  purgeQueue(name: string): Promise<number>;
   /** Declares the spec's topology and starts consuming. */
   consume(spec: ConsumerSpec): Promise<Consumer>;
   /**

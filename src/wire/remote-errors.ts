@@ -45,6 +45,14 @@ export class IncorrectSignature extends BadRequest {}
  */
 export class DeadlineExceeded extends ServiceError {}
 
+/**
+ * An `@rpc({ retry })` call failed on its last attempt: the caller gets this instead of the
+ * method's error, as nameko-amqp-retry's callers get its `Backoff.Expired`, with the same type
+ * name, message (`Backoff aborted after '<retries>' retries (~<seconds> seconds)`) and
+ * `exc_path` (`nameko_amqp_retry.backoff.Expired`).
+ */
+export class Expired extends ServiceError {}
+
 /** The result of an RPC method cannot be serialized. */
 export class UnserializableValueError extends ServiceError {
   constructor(value?: unknown) {

@@ -6,6 +6,7 @@ import { setOwn } from "../util/set-own.js";
 import { describeValue } from "./python-text.js";
 import {
   DeadlineExceeded,
+  Expired,
   IncorrectSignature,
   MalformedRequest,
   MethodNotFound,
@@ -50,6 +51,8 @@ registerRemoteError(IncorrectSignature, `${NAMEKO}.IncorrectSignature`);
 registerRemoteError(UnserializableValueError, `${NAMEKO}.UnserializableValueError`);
 // Enoki's own: Nameko has no deadlines.
 registerRemoteError(DeadlineExceeded, "enoki.exceptions.DeadlineExceeded");
+// nameko-amqp-retry's, so that callers of either tell it the same way.
+registerRemoteError(Expired, "nameko_amqp_retry.backoff.Expired");
 
 // JavaScript's built-in errors, sent as the nearest Python builtin so Python callers see a
 // familiar exc_type.

@@ -48,6 +48,7 @@ export function describeTransport(name: string, makeTransport: MakeTransport): v
     describeSettlement(connect);
     describeQueueLifecycle(connect);
     describeDeclarations(connect);
+    describeQueueAdmin(connect);
   });
 }
 
@@ -764,5 +765,98 @@ function describeDeclarations(connect: MakeTransport): void {
     const { inbox } = await consume(transport, { exchange: ex });
     await send(transport, ex.name, "k", "fine", { mandatory: true });
     await inbox.settlesAt(1);
+  });
+}
+
+// --- queue administration, headers routing, dead-lettering -----------------------------------------
+
+function describeQueueAdmin(connect: MakeTransport): void {
+  test("declareQueue without consuming; inspectQueue counts; purgeQueue empties", async () => {
+    const transport = await connect();
+    const ex = topic();
+    const q = queue();
+    assert.equal(await transport.inspectQueue(q.name), undefined);
+    await transport.declareQueue(q, [{ exchange: ex, routingKey: "k" }]);
+    await transport.declareQueue(q, [{ exchange: ex, routingKey: "k" }]); // again: fine
+    await sendAll(transport, ex.name, "k", range(3));
+    await eventually(async () =>
+      assert.deepEqual(await transport.inspectQueue(q.name), { messages: 3, consumers: 0 }),
+    );
+    assert.equal(await transport.purgeQueue(q.name), 3);
+    assert.deepEqual(await transport.inspectQueue(q.name), { messages: 0, consumers: 0 });
+    await assert.rejects(transport.declareQueue({ ...q, durable: true }), /PRECONDITION_FAILED/);
+    assert.equal(transport.status, "connected");
+  });
+
+  test("getMessage takes one message; unsettled ones go back on close; rejected ones come back", async () => {
+    const transport = await connect();
+    const q = queue();
+    await transport.declareQueue(q);
+    assert.equal(await transport.getMessage(q.name), undefined);
+    await sendAll(transport, "", q.name, range(3));
+    await eventually(async () => assert.equal((await transport.inspectQueue(q.name))?.messages, 3));
+    const first = await transport.getMessage(q.name);
+    const second = await transport.getMessage(q.name);
+    assert.equal(first?.body.toString(), "m0");
+    assert.equal(second?.body.toString(), "m1");
+    first?.ack();
+    second?.reject(true);
+    const again = await transport.getMessage(q.name);
+    assert.equal(again?.body.toString(), "m1");
+    assert.equal(again?.redelivered, true);
+    await transport.close(); // "again" unsettled: back in the queue
+    const other = await connect();
+    await eventually(async () => assert.equal((await other.inspectQueue(q.name))?.messages, 2));
+  });
+
+  test("a headers exchange routes by the binding's arguments (x-match any / all)", async () => {
+    const transport = await connect();
+    const ex: ExchangeSpec = { name: unique("hx"), type: "headers", durable: false, autoDelete: false };
+    const any = queue();
+    const all = queue();
+    await transport.declareQueue(any, [
+      { exchange: ex, routingKey: "", arguments: { "x-match": "any", a: 1, b: 2 } },
+    ]);
+    await transport.declareQueue(all, [
+      { exchange: ex, routingKey: "", arguments: { "x-match": "all", a: 1, b: 2 } },
+    ]);
+    await send(transport, ex.name, "x", "a", { properties: { headers: { a: 1 } } });
+    await send(transport, ex.name, "y", "ab", { properties: { headers: { a: 1, b: 2 } } });
+    await send(transport, ex.name, "z", "none", { properties: { headers: { a: 2 } } });
+    await eventually(async () => {
+      assert.equal((await transport.inspectQueue(any.name))?.messages, 2);
+      assert.equal((await transport.inspectQueue(all.name))?.messages, 1);
+    });
+    assert.equal((await transport.getMessage(all.name))?.body.toString(), "ab");
+  });
+
+  test("an expired message of a queue nobody consumes is dead-lettered, with x-death", async () => {
+    const transport = await connect();
+    const target = queue();
+    const delay = queue({ arguments: { "x-dead-letter-exchange": "" } });
+    const ex: ExchangeSpec = { name: unique("hx"), type: "headers", durable: false, autoDelete: false };
+    await transport.declareQueue(target);
+    await transport.declareQueue(delay, [{ exchange: ex, routingKey: "", arguments: { delay: 200 } }]);
+    const { inbox } = await consume(transport, { queue: target });
+    const sentAt = Date.now();
+    // Routed by header to the delay queue; on expiry back through the default exchange, by the
+    // routing key it was published with: the target queue's name.
+    await send(transport, ex.name, target.name, "later", {
+      properties: { expiration: "200", headers: { delay: 200, kept: "yes" } },
+    });
+    const [delivery] = await inbox.waitFor(1);
+    const elapsed = Date.now() - sentAt;
+    assert.ok(elapsed >= 190, `arrived after ${elapsed} ms`);
+    assert.equal(delivery!.body.toString(), "later");
+    assert.equal(delivery!.routingKey, target.name);
+    assert.equal(delivery!.properties.expiration, undefined);
+    const headers = delivery!.properties.headers;
+    assert.equal(headers.kept, "yes");
+    const deaths = headers["x-death"] as Array<Record<string, unknown>>;
+    assert.equal(deaths.length, 1);
+    assert.equal(deaths[0]!.queue, delay.name);
+    assert.equal(deaths[0]!.reason, "expired");
+    assert.equal(deaths[0]!.exchange, ex.name);
+    assert.equal(Number(deaths[0]!.count), 1);
   });
 }

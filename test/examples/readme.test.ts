@@ -79,6 +79,10 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
     file: "test/integration/cli/show-config.test.ts",
     evidence: 'runCli(["show-config"',
   },
+  "enoki dead-letters": {
+    file: "test/integration/messaging/retry-dead-letter.test.ts",
+    evidence: 'runCli(["dead-letters"',
+  },
   "enoki shell < script.js": {
     file: "test/integration/cli/shell.test.ts",
     evidence: "{ input: `${lines.join",

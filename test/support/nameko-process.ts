@@ -20,10 +20,18 @@ export interface NamekoProcess {
   readonly lines: string[];
 }
 
-export async function startNameko(uri: string): Promise<NamekoProcess> {
-  const child = spawn(PYTHON, [`${peerDir}run_service.py`, uri], {
+/**
+ * Starts a Python peer: `run_service.py` by default; `script` and `extraPath` (more folders on
+ * PYTHONPATH) for others.
+ */
+export async function startNameko(
+  uri: string,
+  script = "run_service.py",
+  extraPath: readonly string[] = [],
+): Promise<NamekoProcess> {
+  const child = spawn(PYTHON, [`${peerDir}${script}`, uri], {
     cwd: peerDir,
-    env: { ...process.env, PYTHONPATH: [namekoPath, peerDir].join(delimiter) },
+    env: { ...process.env, PYTHONPATH: [namekoPath, ...extraPath, peerDir].join(delimiter) },
     stdio: ["pipe", "pipe", "pipe"],
   });
   // Nameko logs the tracebacks of the errors these tests raise on purpose: shown only if it fails.

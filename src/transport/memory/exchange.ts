@@ -12,8 +12,8 @@ interface PatternBindings {
 
 /**
  * An exchange. Topic and direct exchanges route by routing key (topic with `*` and `#`); fanout
- * and headers exchanges route to every bound queue (bindings carry no header arguments here, and
- * a headers binding without arguments matches every message).
+ * exchanges route to every bound queue; headers exchanges by the binding's header arguments
+ * (`x-match` `all` or `any`; a binding without arguments matches every message).
  */
 export class MemoryExchange {
   readonly spec: ExchangeSpec;
@@ -21,6 +21,8 @@ export class MemoryExchange {
   readonly #byQueue = new Map<MemoryQueue, Set<string>>();
   readonly #literal = new Map<string, Set<MemoryQueue>>();
   readonly #patterns = new Map<string, PatternBindings>();
+  // Headers exchanges: the argument tables each queue is bound with.
+  readonly #headerBindings = new Map<MemoryQueue, Readonly<Record<string, unknown>>[]>();
 
   constructor(spec: ExchangeSpec) {
     this.spec = spec;
@@ -33,7 +35,8 @@ export class MemoryExchange {
   }
 
   /** Binds a queue with a routing key (binding twice is a no-op, as in AMQP). */
-  bind(queue: MemoryQueue, routingKey: string): void {
+  bind(queue: MemoryQueue, routingKey: string, args: Readonly<Record<string, unknown>> = {}): void {
+    if (this.spec.type === "headers") this.#bindHeaders(queue, args);
     let keys = this.#byQueue.get(queue);
     if (keys === undefined) {
       keys = new Set();
@@ -53,8 +56,16 @@ export class MemoryExchange {
     }
   }
 
+  #bindHeaders(queue: MemoryQueue, args: Readonly<Record<string, unknown>>): void {
+    const tables = this.#headerBindings.get(queue) ?? [];
+    const text = JSON.stringify(args);
+    if (!tables.some((table) => JSON.stringify(table) === text)) tables.push(args);
+    this.#headerBindings.set(queue, tables);
+  }
+
   /** Removes every binding of a queue. Returns whether the exchange has bindings left. */
   unbindQueue(queue: MemoryQueue): boolean {
+    this.#headerBindings.delete(queue);
     const keys = this.#byQueue.get(queue);
     if (keys === undefined) return this.#byQueue.size > 0;
     this.#byQueue.delete(queue);
@@ -70,8 +81,14 @@ export class MemoryExchange {
   }
 
   /** Adds the queues `routingKey` reaches to `into` (a set: one copy per queue). */
-  route(routingKey: string, into: Set<MemoryQueue>): void {
-    if (this.spec.type === "fanout" || this.spec.type === "headers") {
+  route(routingKey: string, headers: Readonly<Record<string, unknown>>, into: Set<MemoryQueue>): void {
+    if (this.spec.type === "headers") {
+      for (const [queue, tables] of this.#headerBindings) {
+        if (tables.some((table) => headersMatch(table, headers))) into.add(queue);
+      }
+      return;
+    }
+    if (this.spec.type === "fanout") {
       for (const queue of this.#byQueue.keys()) into.add(queue);
       return;
     }
@@ -94,4 +111,22 @@ function removeFrom(index: Map<string, Set<MemoryQueue>>, key: string, queue: Me
   if (set === undefined) return;
   set.delete(queue);
   if (set.size === 0) index.delete(key);
+}
+
+// RabbitMQ's rule: arguments starting with `x-` are not matched; `x-match` says whether all the
+// others must equal the message's headers, or any one of them.
+function headersMatch(
+  table: Readonly<Record<string, unknown>>,
+  headers: Readonly<Record<string, unknown>>,
+): boolean {
+  const keys = Object.keys(table).filter((key) => !key.startsWith("x-"));
+  if (keys.length === 0) return true;
+  const equal = (key: string) =>
+    Object.hasOwn(headers, key) &&
+    JSON.stringify(headers[key], bigintText) === JSON.stringify(table[key], bigintText);
+  return table["x-match"] === "any" ? keys.some(equal) : keys.every(equal);
+}
+
+function bigintText(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? Number(value) : value;
 }

@@ -54,10 +54,14 @@ const VHOST = "/";
  * out is dropped when it reaches the head of its queue (RabbitMQ also does so on a timer while
  * nobody consumes; here it waits for the next delivery round).
  *
+ * A queue with `x-dead-letter-exchange` republishes its expired messages there (routing key:
+ * `x-dead-letter-routing-key`, else the message's own), with an `x-death` header as RabbitMQ's;
+ * headers exchanges match their bindings' arguments.
+ *
  * Not simulated: persistence and restarts (`durable` only matters for re-declaration checks),
- * the `x-message-ttl`, `x-max-length` and dead-letter arguments (accepted, compared on
- * re-declaration, otherwise ignored), priorities, and header arguments on bindings. `x-expires`
- * is honoured with a timer.
+ * the `x-message-ttl` and `x-max-length` arguments (accepted, compared on re-declaration,
+ * otherwise ignored), dead-lettering of rejected messages, and priorities. `x-expires` is
+ * honoured with a timer.
  *
  * @example
  * const broker = new MemoryBroker();
@@ -72,6 +76,7 @@ export class MemoryBroker {
   readonly #host: QueueHost = {
     schedule: (queue) => this.#schedule(queue),
     remove: (queue) => this.#remove(queue),
+    deadLetter: (queue, message) => this.#deadLetter(queue, message),
   };
   #scheduled = false;
   #seq = 0;
@@ -186,13 +191,18 @@ export class MemoryBroker {
    * Binds a queue to an exchange.
    * @internal used by MemoryTransport
    */
-  bind(queue: MemoryQueue, exchangeName: string, routingKey: string): void {
+  bind(
+    queue: MemoryQueue,
+    exchangeName: string,
+    routingKey: string,
+    args?: Readonly<Record<string, unknown>>,
+  ): void {
     const exchange = this.#exchanges.get(exchangeName);
     if (exchange === undefined)
       throw operationFailed("QueueBind", 404, `no exchange '${exchangeName}' in vhost '${VHOST}'`);
     if (queue.deleted)
       throw operationFailed("QueueBind", 404, `no queue '${queue.name}' in vhost '${VHOST}'`);
-    exchange.bind(queue, routingKey);
+    exchange.bind(queue, routingKey, args);
     let exchanges = this.#boundTo.get(queue);
     if (exchanges === undefined) {
       exchanges = new Set();
@@ -208,16 +218,49 @@ export class MemoryBroker {
    */
   publish(message: OutgoingMessage): boolean {
     const properties = storedProperties(message.properties);
-    const queues = this.#route(message.exchange, message.routingKey);
+    return this.#enqueue(message.exchange, message.routingKey, Buffer.from(message.body), properties);
+  }
+
+  /**
+   * Takes one message from a queue (`basic.get`): `undefined` for an empty queue; throws
+   * NOT_FOUND for a missing one.
+   * @internal used by MemoryTransport
+   */
+  get(name: string): { queue: MemoryQueue; message: StoredMessage } | undefined {
+    const queue = this.#existing(name, "BasicGet");
+    const message = queue.get();
+    return message === undefined ? undefined : { queue, message };
+  }
+
+  /**
+   * Empties a queue; returns how many messages it held. Throws NOT_FOUND for a missing one.
+   * @internal used by MemoryTransport
+   */
+  purge(name: string): number {
+    return this.#existing(name, "QueuePurge").purge();
+  }
+
+  #existing(name: string, operation: string): MemoryQueue {
+    const queue = this.#queues.get(name);
+    if (queue === undefined) throw operationFailed(operation, 404, `no queue '${name}' in vhost '${VHOST}'`);
+    return queue;
+  }
+
+  #enqueue(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    properties: StoredMessage["properties"],
+  ): boolean {
+    const queues = this.#route(exchange, routingKey, properties.headers);
     if (queues.size === 0) return false;
     const seq = ++this.#seq;
-    const body = Buffer.from(message.body);
     const expiresAt = expiryOf(properties.expiration);
     for (const queue of queues) {
       queue.enqueue({
         seq,
-        exchange: message.exchange,
-        routingKey: message.routingKey,
+        exchange,
+        routingKey,
         body,
         properties,
         expiresAt,
@@ -235,7 +278,38 @@ export class MemoryBroker {
     for (const queue of [...this.#queues.values()]) if (queue.owner === owner) this.#remove(queue);
   }
 
-  #route(exchangeName: string, routingKey: string): Set<MemoryQueue> {
+  // RabbitMQ's dead-lettering of an expired message: to the queue's dead-letter exchange, with
+  // the reason recorded in `x-death` (one entry per queue and reason, counted) and no expiration.
+  #deadLetter(queue: MemoryQueue, message: StoredMessage): void {
+    const args = queue.spec.arguments ?? {};
+    const exchange = String(args["x-dead-letter-exchange"]);
+    const routingKey = (args["x-dead-letter-routing-key"] as string | undefined) ?? message.routingKey;
+    const { expiration, headers, ...rest } = message.properties;
+    const deaths = Array.isArray(headers["x-death"]) ? (headers["x-death"] as Record<string, unknown>[]) : [];
+    const same = deaths.find((d) => d.queue === queue.name && d.reason === "expired");
+    const entry = {
+      count: Number(same?.count ?? 0) + 1,
+      reason: "expired",
+      queue: queue.name,
+      time: new Date(),
+      exchange: message.exchange,
+      "routing-keys": [message.routingKey],
+      ...(expiration === undefined ? {} : { "original-expiration": expiration }),
+    };
+    const others = deaths.filter((d) => d !== same);
+    const properties = {
+      ...rest,
+      expiration: undefined,
+      headers: wireHeaders({ ...headers, "x-death": [entry, ...others] }),
+    };
+    try {
+      this.#enqueue(exchange, routingKey, message.body, properties);
+    } catch {
+      // RabbitMQ drops a message whose dead-letter exchange does not exist.
+    }
+  }
+
+  #route(exchangeName: string, routingKey: string, headers: Record<string, unknown>): Set<MemoryQueue> {
     const queues = new Set<MemoryQueue>();
     if (exchangeName === "") {
       const queue = this.#queues.get(routingKey);
@@ -244,7 +318,7 @@ export class MemoryBroker {
     }
     const exchange = this.#exchanges.get(exchangeName);
     if (exchange === undefined) throw channelClosed(404, `no exchange '${exchangeName}' in vhost '${VHOST}'`);
-    exchange.route(routingKey, queues);
+    exchange.route(routingKey, headers, queues);
     return queues;
   }
 

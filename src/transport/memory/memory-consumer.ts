@@ -51,6 +51,17 @@ export class MemoryConsumer implements Consumer, QueueConsumer {
     }
   }
 
+  /**
+   * Hands over a message taken with `basic.get` (already counted unsettled by its queue): a
+   * getter is a consumer that never consumes, and closes with its connection.
+   */
+  handOver(message: StoredMessage): Delivery {
+    this.#cancelled = true;
+    const tag = ++this.#lastTag;
+    this.#unacked.set(tag, message);
+    return this.#delivery(tag, message);
+  }
+
   async cancel(): Promise<void> {
     if (this.#cancelled) return;
     this.#cancelled = true;

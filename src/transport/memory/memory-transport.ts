@@ -8,11 +8,14 @@ import { createLogger, type Logger } from "../../util/logger.js";
 import { ConnectionLost, UndeliverableMessage } from "../errors.js";
 import { queueTypeMismatch } from "../queue-type.js";
 import type {
+  BindingSpec,
   Consumer,
   ConsumerSpec,
+  Delivery,
   ExchangeSpec,
   OutgoingMessage,
   QueueSpec,
+  QueueStatus,
   Transport,
   TransportStatus,
 } from "../transport.js";
@@ -75,11 +78,39 @@ export class MemoryTransport implements Transport {
     this.broker.declareExchange(spec);
   }
 
+  async declareQueue(spec: QueueSpec, bindings: readonly BindingSpec[] = []): Promise<void> {
+    this.#checkOpen();
+    this.#declare(spec, bindings);
+  }
+
+  async inspectQueue(name: string): Promise<QueueStatus | undefined> {
+    this.#checkOpen();
+    const info = this.broker.queue(name);
+    return info === undefined ? undefined : { messages: info.messages, consumers: info.consumers };
+  }
+
+  async getMessage(queue: string): Promise<Delivery | undefined> {
+    this.#checkOpen();
+    const got = this.broker.get(queue);
+    if (got === undefined) return undefined;
+    const getter = new MemoryConsumer(
+      { queue: got.queue.spec, bindings: [], prefetch: 0, onMessage: () => undefined },
+      got.queue,
+      this.#logger,
+      (c) => this.#consumers.delete(c),
+    );
+    this.#consumers.add(getter);
+    return getter.handOver(got.message);
+  }
+
+  async purgeQueue(name: string): Promise<number> {
+    this.#checkOpen();
+    return this.broker.purge(name);
+  }
+
   async consume(spec: ConsumerSpec): Promise<Consumer> {
     this.#checkOpen();
-    for (const { exchange } of spec.bindings) this.broker.declareExchange(exchange);
-    const queue = this.#declareQueue(spec.queue);
-    for (const { exchange, routingKey } of spec.bindings) this.broker.bind(queue, exchange.name, routingKey);
+    const queue = this.#declare(spec.queue, spec.bindings);
     const consumer = new MemoryConsumer(spec, queue, this.#logger, (c) => this.#consumers.delete(c));
     this.#consumers.add(consumer);
     queue.addConsumer(consumer);
@@ -109,6 +140,15 @@ export class MemoryTransport implements Transport {
     await Promise.all([...this.#consumers].map((c) => c.close()));
     this.broker.disconnect(this);
     for (const listener of this.#listeners) listener("closed");
+  }
+
+  #declare(spec: QueueSpec, bindings: readonly BindingSpec[]): MemoryQueue {
+    for (const { exchange } of bindings) this.broker.declareExchange(exchange);
+    const queue = this.#declareQueue(spec);
+    for (const { exchange, routingKey, arguments: args } of bindings) {
+      this.broker.bind(queue, exchange.name, routingKey, args);
+    }
+    return queue;
   }
 
   #checkOpen(): void {

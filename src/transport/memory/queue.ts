@@ -33,6 +33,8 @@ export interface QueueHost {
   schedule(queue: MemoryQueue): void;
   /** Deletes the queue (auto-delete, expiry). */
   remove(queue: MemoryQueue): void;
+  /** A message expired in a queue with a dead-letter exchange: republish it there. */
+  deadLetter(queue: MemoryQueue, message: StoredMessage): void;
 }
 
 /** A queue of the in-memory broker. */
@@ -91,6 +93,30 @@ export class MemoryQueue {
     if (this.#deleted) return;
     this.#ready.push(message);
     this.#host.schedule(this);
+    // RabbitMQ also expires messages nobody consumes: a delay queue has no consumer at all.
+    if (message.expiresAt !== undefined) {
+      const wake = () => this.wake();
+      setTimeout(wake, Math.max(0, message.expiresAt - Date.now()) + 1).unref();
+    }
+  }
+
+  /** Takes the next live message for `basic.get` (it counts as delivered and unsettled). */
+  get(): StoredMessage | undefined {
+    while (!this.#deleted && this.messageCount > 0) {
+      if (this.#dropExpired()) continue;
+      this.#unacked++;
+      return this.#take();
+    }
+    return undefined;
+  }
+
+  /** Drops every ready message; returns how many. */
+  purge(): number {
+    const count = this.messageCount;
+    this.#ready = [];
+    this.#head = 0;
+    this.#requeued = [];
+    return count;
   }
 
   /** A delivered message was settled: acknowledged or dropped, or else put back (`requeue`). */
@@ -110,7 +136,7 @@ export class MemoryQueue {
     this.#host.schedule(this);
   }
 
-  /** A consumer settled something: it may have room for more. */
+  /** A consumer settled something (or a message's time ran out): it may have room for more. */
   wake(): void {
     if (!this.#deleted && this.messageCount > 0) this.#host.schedule(this);
   }
@@ -184,12 +210,14 @@ export class MemoryQueue {
 
   /**
    * Per-message TTL (`expiration`), as RabbitMQ applies it: a message whose time has run out is
-   * dropped when it reaches the head of the queue, never delivered. Returns whether it dropped one.
+   * dropped (or dead-lettered, with `x-dead-letter-exchange`) when it reaches the head of the
+   * queue, never delivered. Returns whether it dropped one.
    */
   #dropExpired(): boolean {
     const head = this.#requeued[0] ?? this.#ready[this.#head];
     if (head?.expiresAt === undefined || head.expiresAt > Date.now()) return false;
-    this.#take();
+    const expired = this.#take();
+    if (this.spec.arguments?.["x-dead-letter-exchange"] !== undefined) this.#host.deadLetter(this, expired);
     return true;
   }
 

@@ -25,7 +25,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   amqp: ["transport", "util"],
   memory: ["transport", "util"],
   messaging: FOUNDATION,
-  rpc: FOUNDATION,
+  rpc: ["messaging", ...FOUNDATION],
   http: FOUNDATION,
   timer: FOUNDATION,
   redis: ["idempotency", ...FOUNDATION],

@@ -35,6 +35,7 @@ const BAD: Record<string, string> = {
   RPC_PERSISTENT: "nope",
   QUEUE_TYPE: "stream",
   MAX_MESSAGE_BYTES: "1.5",
+  MESSAGE_MAX_ATTEMPTS: "-1",
   EVENT_LOOP_LAG_WARNING: "-2",
   HEALTH_ADDRESS: "0.0.0.0:99999",
   METRICS: "sometimes",
