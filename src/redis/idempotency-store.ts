@@ -14,7 +14,7 @@ import type { DependencyProvider } from "../core/extension.js";
 import type { ExtensionHost } from "../core/extension-host.js";
 import type { IdempotencyClaim, IdempotencyStore } from "../idempotency/idempotency-store.js";
 import { MemoryIdempotencyStore } from "../idempotency/memory-idempotency-store.js";
-import { RedisProvider } from "./index.js";
+import { RedisProvider } from "./redis-provider.js";
 
 /** Every key the store writes begins with this (after the client's own `keyPrefix`). */
 export const IDEMPOTENCY_KEY_PREFIX = "idempotency:";
