@@ -103,7 +103,9 @@ function reply(ch: Channel, wire: Wire, msg: ConsumeMessage): void {
   const replyTo = String(msg.properties.replyTo);
   const ack = () => ch.ack(msg);
   if (wire.replyExchange && wire.confirms) {
-    (ch as ConfirmChannel).publish(EXCHANGE, replyTo, body, options, wire.ackAfterReply ? ack : undefined);
+    // A confirm still on its way when the run closes the channel comes back as an error: no ack then.
+    const confirmed = (err: unknown) => (err === null || err === undefined) && wire.ackAfterReply && ack();
+    (ch as ConfirmChannel).publish(EXCHANGE, replyTo, body, options, confirmed);
   } else if (wire.replyExchange) ch.publish(EXCHANGE, replyTo, body, options);
   else ch.sendToQueue(replyTo, body, options);
   if (!wire.ackAfterReply) ack();

@@ -2,6 +2,7 @@
 // #region integration
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { MemoryIdempotencyStore } from "enoki";
 import { createServices, replaceDependencies } from "enoki/testing";
 import { AirportsService } from "../../../examples/travel/airports.js";
 import { NotFound, UnknownAirport } from "../../../examples/travel/errors.js";
@@ -12,7 +13,7 @@ test("trips_service books trips between the airports of airports_service", async
   await using services = createServices([AirportsService, TripsService]);
   const redis = new MemoryRedis(); // one store for both services, as they share one Redis
   replaceDependencies(services.container(AirportsService), { redis });
-  replaceDependencies(services.container(TripsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis, idempotency: new MemoryIdempotencyStore() });
   await services.start();
   const airports = services.service(AirportsService);
   const trips = services.service(TripsService);
@@ -34,7 +35,7 @@ test("the travel app over HTTP", async () => {
   await using services = createServices([GatewayService, AirportsService, TripsService]);
   const redis = new MemoryRedis();
   replaceDependencies(services.container(AirportsService), { redis });
-  replaceDependencies(services.container(TripsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis, idempotency: new MemoryIdempotencyStore() });
   await services.start();
   const post = (path: string, body: unknown) =>
     fetch(`${services.httpUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
@@ -59,11 +60,12 @@ test("trips_service books trips between airports it knows without airports_servi
   await using services = createServices([TripsService]);
   const redis = new MemoryRedis();
   await redis.sadd("travel:known-airports", "a1", "a2");
-  replaceDependencies(services.container(TripsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis, idempotency: new MemoryIdempotencyStore() });
   replaceDependencies(services.container(TripsService), "airports"); // a strict fake: must not be called
   await services.start();
 
-  const create = entrypointHook(services.container(TripsService), "create");
+  // create is @idempotent: a hooked run has no request, so it is given the key a request would carry
+  const create = entrypointHook(services.container(TripsService), "create", { messageKey: "test:1" });
   const tripId = await create("a1", "a2");
 
   assert.deepEqual(await redis.hgetall(`travel:trip:${tripId}`), { from: "a1", to: "a2" });

@@ -2,6 +2,7 @@
 // #region waiter
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { MemoryIdempotencyStore } from "enoki";
 import { createServices, entrypointWaiter, replaceDependencies } from "enoki/testing";
 import { AirportsService } from "../../../examples/travel/airports.js";
 import { TripsService } from "../../../examples/travel/trips.js";
@@ -11,7 +12,7 @@ test("trips_service learns of every airport that airports_service creates", asyn
   await using services = createServices([AirportsService, TripsService]);
   const redis = new MemoryRedis();
   replaceDependencies(services.container(AirportsService), { redis });
-  replaceDependencies(services.container(TripsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis, idempotency: new MemoryIdempotencyStore() });
   await services.start();
   const learnt = entrypointWaiter(services.container(TripsService), "airportCreated");
 
@@ -28,7 +29,7 @@ test("trips_service learns of every airport that airports_service creates", asyn
 test("trips_service on its own, with events from the test", async () => {
   await using services = createServices([TripsService]);
   const redis = new MemoryRedis();
-  replaceDependencies(services.container(TripsService), { redis });
+  replaceDependencies(services.container(TripsService), { redis, idempotency: new MemoryIdempotencyStore() });
   await services.start();
   const trips = services.container(TripsService);
   {
