@@ -26,7 +26,7 @@ import {
   MethodNotFound,
   UnserializableValueError,
 } from "../wire/remote-errors.js";
-import { attemptsSoFar, RPC_METHOD_ID_HEADER } from "../wire/retry-wire.js";
+import { attemptsSoFar, RPC_METHOD_ID_HEADER, RPC_METHOD_ID_KEY } from "../wire/retry-wire.js";
 import {
   decodeRequest,
   encodeErrorReply,
@@ -151,7 +151,7 @@ export class RpcConsumer implements Extension {
       args = bindArguments(entrypoint.signature, request.args, request.kwargs);
       data = contextFromHeaders(delivery.properties.headers);
       // The retry's routing, not context: forwarded, it would misroute this worker's own calls.
-      delete data[RPC_METHOD_ID_HEADER.slice("nameko.".length)];
+      delete data[RPC_METHOD_ID_KEY];
       if (entrypoint.refuseExpired) refuseExpired(data, delivery.routingKey);
     } catch (err) {
       // Name the error the caller gets, as well as the reason: "nope" alone says nothing.

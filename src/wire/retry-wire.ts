@@ -8,13 +8,17 @@
  * `x-enoki-*` headers) is Enoki's own.
  */
 import type { BindingSpec, ExchangeSpec, QueueSpec } from "../transport/transport.js";
+import { HEADER_PREFIX } from "./context-headers.js";
 
 /**
  * The header naming the method of an RPC request sent back through a delay queue (which
  * returns it through the default exchange, with the queue's name as its routing key), as
  * nameko-amqp-retry names it.
  */
-export const RPC_METHOD_ID_HEADER = "nameko.rpc_method_id";
+export const RPC_METHOD_ID_HEADER = `${HEADER_PREFIX}rpc_method_id`;
+
+/** {@link RPC_METHOD_ID_HEADER}'s key in a worker's context data, where it must not stay. */
+export const RPC_METHOD_ID_KEY = RPC_METHOD_ID_HEADER.slice(HEADER_PREFIX.length);
 
 /** nameko-amqp-retry's exchange of delay queues: headers, durable. */
 export const BACKOFF_EXCHANGE: ExchangeSpec = {
