@@ -20,18 +20,23 @@ interface Wire {
   readonly durableQueues: boolean; // the request queue survives a broker restart
   readonly mandatory: boolean; // an unroutable request comes back rather than vanishing
   readonly confirms: boolean; // both sides publish on confirm channels: the broker confirms every message
-  readonly replyExchange: boolean; // replies through the topic exchange to a durable, acked reply queue
+  readonly replyExchange: boolean; // replies through the topic exchange to a durable reply queue
+  readonly ackReplies: boolean; // the client acks each reply (a reply survives the client's crash)
   readonly ackAfterReply: boolean; // the request is acked once its reply is confirmed
   readonly persistent: boolean; // delivery_mode 2
 }
 
+// Ordered so that the first rows are what a Nameko peer requires of the wire (it publishes to the
+// topic exchange, declares the durable request queue, needs mandatory to report an unknown service,
+// and replies through the exchange to the caller's bound queue); the rest are guarantees.
 const STEPS: readonly [string, Partial<Wire>][] = [
   ["plain request/reply", {}],
   ["+ topic exchange", { topicExchange: true }],
   ["+ durable request queue", { durableQueues: true }],
   ["+ mandatory", { mandatory: true }],
+  ["+ replies via exchange to a durable queue (all a Nameko peer requires)", { replyExchange: true }],
+  ["+ replies acked", { ackReplies: true }],
   ["+ publisher confirms", { confirms: true }],
-  ["+ replies via exchange to a durable, acked queue", { replyExchange: true }],
   ["+ ack after the reply is confirmed (Enoki, RPC_PERSISTENT: false)", { ackAfterReply: true }],
   ["+ persistent messages (every guarantee)", { persistent: true }],
 ];
@@ -56,9 +61,9 @@ async function run(wire: Wire, queue: string): Promise<{ rate: number; brokerPer
         if (msg === null) return;
         pending.get(msg.properties.correlationId)?.();
         pending.delete(msg.properties.correlationId);
-        if (wire.replyExchange) client.ack(msg);
+        if (wire.ackReplies) client.ack(msg);
       },
-      { noAck: !wire.replyExchange },
+      { noAck: !wire.ackReplies },
     );
     await server.prefetch(IN_FLIGHT);
     await server.consume(queue, (msg) => msg && reply(server, wire, msg));
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
     mandatory: false,
     confirms: false,
     replyExchange: false,
+    ackReplies: false,
     ackAfterReply: false,
     persistent: false,
   };

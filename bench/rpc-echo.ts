@@ -137,7 +137,7 @@ async function main() {
         }
       }
     }
-    extra = await largeManyAndFootprint(raw, enoki);
+    extra = await largeManyAndFootprint({ raw, [RAW_NAMEKO]: rawNameko, enoki, [TRANSIENT]: transient });
   } finally {
     await raw.close();
     await rawNameko.close();
@@ -156,7 +156,7 @@ async function main() {
 }
 
 interface Extra {
-  readonly payload: Record<string, { raw: number; enoki: number }>;
+  readonly payload: Record<string, Record<PayloadSystem, PayloadSample>>;
   readonly many: Awaited<ReturnType<typeof manyInFlight>>;
   readonly js: Footprint;
   readonly ts: Footprint;
@@ -168,21 +168,42 @@ const PAYLOADS: Record<string, { bytes: number; calls: number }> = {
 };
 const MANY = Math.max(200, Math.round(10_000 * SCALE));
 
+// Large payloads through the same four systems: the raw Nameko wire and the transient mode tell
+// what persistence (the broker writing every message to disk) costs apart from Enoki itself.
+const PAYLOAD_SYSTEMS = ["raw", RAW_NAMEKO, "enoki", TRANSIENT] as const;
+type PayloadSystem = (typeof PAYLOAD_SYSTEMS)[number];
+interface PayloadSample {
+  readonly rate: number;
+  /** The broker's CPU per call, in ms. */
+  readonly brokerMs: number;
+}
+
 /** Targets 3 and 5 of issue 16: large payloads, many calls in flight, and the process's footprint. */
-async function largeManyAndFootprint(raw: EchoClient, enoki: EchoClient): Promise<Extra> {
+async function largeManyAndFootprint(clients: Record<PayloadSystem, EchoClient>): Promise<Extra> {
   const payload: Extra["payload"] = {};
   for (const [name, { bytes, calls }] of Object.entries(PAYLOADS)) {
     const value = "x".repeat(bytes);
-    const rates = { raw: [] as number[], enoki: [] as number[] };
+    const samples = new Map<PayloadSystem, PayloadSample[]>(PAYLOAD_SYSTEMS.map((s) => [s, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      rates.raw.push(await payloadRate(raw, value, 10, calls));
-      rates.enoki.push(await payloadRate(enoki, value, 10, calls));
+      for (const system of PAYLOAD_SYSTEMS) {
+        const before = brokerCpu();
+        const rate = await payloadRate(clients[system], value, 10, calls);
+        samples.get(system)?.push({ rate, brokerMs: ((brokerCpu() - before) * 1000) / calls });
+      }
     }
-    payload[name] = { raw: median(rates.raw), enoki: median(rates.enoki) };
+    const pick = (system: PayloadSystem): PayloadSample => {
+      const xs = samples.get(system) ?? [];
+      return { rate: median(xs.map((x) => x.rate)), brokerMs: median(xs.map((x) => x.brokerMs)) };
+    };
+    payload[name] = Object.fromEntries(PAYLOAD_SYSTEMS.map((s) => [s, pick(s)])) as Record<
+      PayloadSystem,
+      PayloadSample
+    >;
     process.stderr.write(
-      `payload ${name}: raw ${payload[name].raw.toFixed(0)}, enoki ${payload[name].enoki.toFixed(0)} calls/s\n`,
+      `payload ${name}: ${PAYLOAD_SYSTEMS.map((s) => `${s} ${payload[name]?.[s].rate.toFixed(0)}`).join(", ")} calls/s\n`,
     );
   }
+  const enoki = clients.enoki;
   const many = await manyInFlight(enoki, MANY);
   process.stderr.write(`${MANY} in flight: ${many.completed} completed in ${many.seconds.toFixed(1)} s\n`);
   const hello = compileHello();
@@ -267,17 +288,29 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     { name: "idle_rss_hello", value: extra.js.idleRssMb, op: "<=", goal: 70, unit: "MB" },
     { name: "startup_to_first_reply_js", value: extra.js.startupMs, op: "<=", goal: 300, unit: "ms" },
     { name: "startup_to_first_reply_ts", value: extra.ts.startupMs, op: "<=", goal: 450, unit: "ms" },
-    ...Object.entries(extra.payload).map(
-      ([size, r]): Target => ({
-        name: `payload_${size}_vs_raw_10`,
-        value: r.enoki / r.raw,
+    ...Object.entries(extra.payload).flatMap(([size, r]): Target[] => [
+      { name: `payload_${size}_vs_raw_10`, value: r.enoki.rate / r.raw.rate, op: ">=", goal: 0.8, unit: "x" },
+      {
+        name: `payload_${size}_transient_vs_raw_10`,
+        value: r[TRANSIENT].rate / r.raw.rate,
         op: ">=",
         goal: 0.8,
         unit: "x",
-      }),
-    ),
+      },
+    ]),
     { name: `many_in_flight_completed_${MANY}`, value: extra.many.completed, op: ">=", goal: MANY, unit: "" },
   ];
+  rows.push(
+    "",
+    "| payload, 10 in flight | system | calls/s | /raw | broker CPU ms per call |",
+    "|---|---|---|---|---|",
+    ...Object.entries(extra.payload).flatMap(([size, r]) =>
+      PAYLOAD_SYSTEMS.map(
+        (s) =>
+          `| ${size} | ${s} | ${r[s].rate.toFixed(0)} | ${(r[s].rate / r.raw.rate).toFixed(2)} | ${r[s].brokerMs.toFixed(2)} |`,
+      ),
+    ),
+  );
   rows.push(
     "",
     ...targets.map(targetLine),

@@ -46,7 +46,9 @@ test("npm run bench prints every system at every level, the ratios and the targe
       "startup_to_first_reply_js",
       "startup_to_first_reply_ts",
       "payload_64k_vs_raw_10",
+      "payload_64k_transient_vs_raw_10",
       "payload_1m_vs_raw_10",
+      "payload_1m_transient_vs_raw_10",
       "many_in_flight_completed_200",
     ],
     stdout,
@@ -56,6 +58,12 @@ test("npm run bench prints every system at every level, the ratios and the targe
     /^target many_in_flight_completed_200: 200 \(goal >= 200\) PASS$/m,
     "every call came back",
   );
+  for (const size of ["64k", "1m"]) {
+    for (const system of ["raw", "raw, Nameko wire", "enoki", "enoki, RPC_PERSISTENT: false"]) {
+      const row = `| ${size} | ${system} | `.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      assert.match(stdout, new RegExp(`^${row}\\d+ \\| \\d+\\.\\d\\d \\| \\d+\\.\\d\\d \\|$`, "m"), size);
+    }
+  }
   assert.match(
     stdout,
     /^tracing, SDK on the server vs none: 1 in flight: throughput \d+\.\d\dx, server CPU per call \d+\.\d\dx;/m,
