@@ -2,7 +2,8 @@
  * npm run bench: an echo RPC at 1, 10 and 100 calls in flight, through Enoki (every Nameko
  * guarantee kept: topic exchange, persistent messages, publisher confirms, ack after the reply is
  * confirmed) and through a minimal raw amqplib request/reply, alternated round by round in one
- * run, and Enoki with transient RPC messages (RPC_PERSISTENT: false) for comparison. Prints
+ * run, and Enoki with transient RPC messages (RPC_PERSISTENT: false), with an OpenTelemetry SDK
+ * on the server, and with Nameko's default of 10 workers (the others run 100) for comparison. Prints
  * calls/s, p50 and p99 latency, CPU per 10k calls (client, server, broker), and ratios (medians).
  *
  * A third baseline does on raw amqplib everything Nameko's wire asks for (bench/servers/raw-server.ts),
@@ -90,6 +91,7 @@ async function measure(client: EchoClient, server: ChildProcess, inFlight: numbe
 
 const TRANSIENT = "enoki, RPC_PERSISTENT: false";
 const TRACED = "enoki, SDK on (server)";
+const DEFAULT_WORKERS = "enoki, max_workers 10 (default)";
 const RAW_NAMEKO = "raw, Nameko wire";
 const RAW_QUORUM = "raw, Nameko wire, quorum queue";
 
@@ -102,6 +104,8 @@ async function main() {
   const rawNamekoServer = await startServer("raw-server.ts", ["bench-raw-nameko", "nameko"]);
   const rawQuorumServer = await startServer("raw-server.ts", ["bench-raw-quorum", "nameko-quorum"]);
   const enokiServer = await startServer("enoki-server.ts", ["bench_echo", "100"]);
+  // Nameko's default of 10 workers, against the 100 the other Enoki rows run with.
+  const defaultWorkersServer = await startServer("enoki-server.ts", ["bench_echo_default", "10"]);
   const tracedServer = await startServer("enoki-server.ts", ["bench_echo_traced", "100"], {
     BENCH_OTEL: "1",
   });
@@ -116,6 +120,7 @@ async function main() {
   // The same client, calling a server that records a span per call (an SDK with an in-memory
   // exporter): the client has no SDK, so this shows the server's share of tracing.
   const traced = enokiClient(await connect({ uri, logger: silentLogger }), "bench_echo_traced");
+  const defaultWorkers = enokiClient(await connect({ uri, logger: silentLogger }), "bench_echo_default");
   const results: Record<string, Record<number, Sample[]>> = {};
   let extra: Extra | undefined;
   try {
@@ -128,6 +133,7 @@ async function main() {
           ["enoki", enoki, enokiServer],
           [TRANSIENT, transient, enokiServer],
           [TRACED, traced, tracedServer],
+          [DEFAULT_WORKERS, defaultWorkers, defaultWorkersServer],
         ] as const) {
           const sample = await measure(client, server, level);
           const byLevel = results[name] ?? {};
@@ -145,7 +151,9 @@ async function main() {
     await enoki.close();
     await transient.close();
     await traced.close();
+    await defaultWorkers.close();
     tracedServer.kill();
+    defaultWorkersServer.kill();
     rawServer.kill();
     rawNamekoServer.kill();
     rawQuorumServer.kill();
@@ -229,7 +237,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     "|---|---|---|---|---|---|---|---|",
   ];
   for (const level of LEVELS) {
-    for (const name of ["raw", RAW_NAMEKO, RAW_QUORUM, "enoki", TRANSIENT, TRACED]) {
+    for (const name of ["raw", RAW_NAMEKO, RAW_QUORUM, "enoki", TRANSIENT, TRACED, DEFAULT_WORKERS]) {
       rows.push(
         `| ${level} | ${name} | ${pick(name, level, "rate").toFixed(0)} | ${pick(name, level, "p50").toFixed(0)} | ${pick(name, level, "p99").toFixed(0)} | ${pick(name, level, "serverCpuPer10k").toFixed(2)} | ${pick(name, level, "clientCpuPer10k").toFixed(2)} | ${pick(name, level, "brokerCpuPer10k").toFixed(2)} |`,
       );
@@ -241,7 +249,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     "|---|---|---|---|---|---|",
   );
   for (const level of LEVELS) {
-    for (const name of [RAW_NAMEKO, RAW_QUORUM, "enoki", TRANSIENT, TRACED]) {
+    for (const name of [RAW_NAMEKO, RAW_QUORUM, "enoki", TRANSIENT, TRACED, DEFAULT_WORKERS]) {
       const ratio = (key: keyof Sample, base: string) =>
         (pick(name, level, key) / pick(base, level, key)).toFixed(2);
       rows.push(
@@ -255,6 +263,9 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
   const quorum = (level: number) =>
     `${level} in flight: throughput ${(pick(RAW_QUORUM, level, "rate") / pick(RAW_NAMEKO, level, "rate")).toFixed(2)}x, broker CPU per call ${(pick(RAW_QUORUM, level, "brokerCpuPer10k") / pick(RAW_NAMEKO, level, "brokerCpuPer10k")).toFixed(2)}x`;
   rows.push(`quorum vs classic request queue (raw Nameko wire): ${LEVELS.map(quorum).join("; ")}`);
+  const workers = (level: number) =>
+    `${level} in flight: throughput ${(pick("enoki", level, "rate") / pick(DEFAULT_WORKERS, level, "rate")).toFixed(2)}x`;
+  rows.push(`max_workers 100 vs the default 10: ${LEVELS.map(workers).join("; ")}`);
   const cpu = (name: string) => pick(name, 100, "serverCpuPer10k") + pick(name, 100, "clientCpuPer10k");
   const targets: Target[] = [
     {

@@ -25,6 +25,7 @@ test("npm run bench prints every system at every level, the ratios and the targe
       "enoki",
       "enoki, RPC_PERSISTENT: false",
       "enoki, SDK on (server)",
+      "enoki, max_workers 10 (default)",
     ]) {
       assert.match(
         stdout,
@@ -68,6 +69,7 @@ test("npm run bench prints every system at every level, the ratios and the targe
     stdout,
     /^tracing, SDK on the server vs none: 1 in flight: throughput \d+\.\d\dx, server CPU per call \d+\.\d\dx;/m,
   );
+  assert.match(stdout, /^max_workers 100 vs the default 10: 1 in flight: throughput \d+\.\d\dx;/m);
   assert.match(
     stdout,
     /^quorum vs classic request queue \(raw Nameko wire\): 1 in flight: throughput \d+\.\d\dx, broker CPU per call \d+\.\d\dx;/m,
