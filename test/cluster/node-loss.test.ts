@@ -221,7 +221,15 @@ function longestGap(times: number[], end: number): number {
   return longest;
 }
 
+// What a call may fail with when a node goes: errors that say what happened, never a timeout.
+const CLEAR_ERRORS = ["ReplyQueueLost", "ConnectionLost"];
+
 function assertNothingLost(counts: Counts): void {
+  assert.deepEqual(
+    Object.keys(counts.failed).filter((name) => !CLEAR_ERRORS.includes(name)),
+    [],
+    `calls failed with unclear errors: ${JSON.stringify(counts.failed)}`,
+  );
   assert.equal(counts.wrong, 0, "a caller got another call's reply");
   assert.equal(counts.lost, 0, "a call waited for a reply that never came");
   assert.equal(counts.eventsLost, 0, "an event dispatched (confirmed) was never handled");
@@ -255,6 +263,9 @@ describe("a three-node cluster under load", { concurrency: 1 }, () => {
       20_000,
     );
     assertNothingLost(counts);
+    // Caller Y always has calls out when its node stops: their classic reply queue is gone with the
+    // node (the broker answers its re-declaration with 404), and they fail at once, not at timeout.
+    assert.ok((counts.failed.ReplyQueueLost ?? 0) > 0, JSON.stringify(counts.failed));
   });
 
   test("(b) the node leading the rpc-<service> quorum queue stops", async () => {
