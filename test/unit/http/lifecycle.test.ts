@@ -9,11 +9,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type HttpRequest, http, runServices, service, silentLogger } from "../../../src/index.js";
 import { httpBase } from "../../support/http.js";
 
-function makeSlow(name: string, path = "/slow") {
+function makeSlow(name: string, path = "/slow", onStart?: () => void) {
   @service(name)
   class Slow {
     @http("GET", `${path}/<int:ms>`)
     async slow(_request: HttpRequest, ms: number) {
+      onStart?.();
       await new Promise((resolve) => setTimeout(resolve, ms));
       return `slept ${ms}`;
     }
@@ -56,15 +57,20 @@ async function fetchStatus(url: string): Promise<number | string> {
 
 test("graceful stop finishes requests in flight, refuses new ones, then closes", async () => {
   const name = "slow";
-  await using runner = await start(makeSlow(name));
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  await using runner = await start(makeSlow(name, "/slow", () => started()));
   const base = httpBase(runner, name);
-  const inFlight = fetch(`${base}/slow/1000`).then(async (r) => [r.status, await r.text()]);
-  await sleep(200);
+  // Long enough that a loaded machine still asks for the new request while this one runs.
+  const inFlight = fetch(`${base}/slow/3000`).then(async (r) => [r.status, await r.text()]);
+  await running;
   const stopped = runner.stop();
   await sleep(100);
   // Stopping: the server still answers, but the service takes no new work.
   assert.equal(await fetchStatus(`${base}/slow/1`), 503);
-  assert.deepEqual(await inFlight, [200, "slept 1000"]);
+  assert.deepEqual(await inFlight, [200, "slept 3000"]);
   await stopped;
   assert.equal(await connectError(base), "ECONNREFUSED");
 });
