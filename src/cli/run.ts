@@ -13,6 +13,7 @@ import { CliError } from "./cli-error.js";
 import { cliLogger } from "./cli-logger.js";
 import type { Command } from "./command.js";
 import { loadServices, parseServiceSpec, resolveModule } from "./load-services.js";
+import { loadModule } from "./load-sync.js";
 import { parseCommand } from "./parse-command.js";
 import { resolveConfig } from "./resolve-config.js";
 import { WATCH_MODULES_ENV } from "./watch-env.js";
@@ -70,6 +71,9 @@ export const runCommand: Command = {
       throw new CliError("give the module to run, such as: enoki run hello.ts (see enoki run --help)");
     }
     if (flags.watch) return watch(args, positionals, flags.config);
+    // The services import "enoki": load all of it now, synchronously where Node allows (see
+    // load-sync.ts), rather than through the asynchronous loader when the first module imports it.
+    await loadModule("../index.js");
     const modulesFile = process.env[WATCH_MODULES_ENV];
     // The watcher's code loads only in its processes: a plain `enoki run` starts faster without.
     const watched = modulesFile ? await import("./watch.js") : undefined;
