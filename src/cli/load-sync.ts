@@ -14,8 +14,10 @@ export async function loadModule<T>(specifier: string): Promise<T> {
   try {
     return require(specifier) as T;
   } catch (err) {
-    // Node without require(esm): the asynchronous loader, as before.
-    if ((err as { code?: unknown }).code !== "ERR_REQUIRE_ESM") throw err;
+    // Node without require(esm), or a module with a top-level await (which require() cannot
+    // wait for): the asynchronous loader, as before.
+    const code = (err as { code?: unknown }).code;
+    if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw err;
     return (await import(specifier)) as T;
   }
 }
