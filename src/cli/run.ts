@@ -13,9 +13,10 @@ import { CliError } from "./cli-error.js";
 import { cliLogger } from "./cli-logger.js";
 import type { Command } from "./command.js";
 import { loadServices, parseServiceSpec, resolveModule } from "./load-services.js";
+import { loadModule } from "./load-sync.js";
 import { parseCommand } from "./parse-command.js";
 import { resolveConfig } from "./resolve-config.js";
-import { modulesLoaded, startWatchedChild, WATCH_MODULES_ENV, watchServices } from "./watch.js";
+import { WATCH_MODULES_ENV } from "./watch-env.js";
 
 const HELP = `Usage: enoki run <module>[:ServiceClass] [more modules] [options]
 
@@ -70,11 +71,16 @@ export const runCommand: Command = {
       throw new CliError("give the module to run, such as: enoki run hello.ts (see enoki run --help)");
     }
     if (flags.watch) return watch(args, positionals, flags.config);
+    // The services import "enoki": load all of it now, synchronously where Node allows (see
+    // load-sync.ts), rather than through the asynchronous loader when the first module imports it.
+    await loadModule("../index.js");
     const modulesFile = process.env[WATCH_MODULES_ENV];
-    if (modulesFile) startWatchedChild(modulesFile); // a child of --watch: tell it what loads
+    // The watcher's code loads only in its processes: a plain `enoki run` starts faster without.
+    const watched = modulesFile ? await import("./watch.js") : undefined;
+    if (modulesFile) watched?.startWatchedChild(modulesFile); // a child of --watch: tell it what loads
     const config = await resolveConfig(flags);
     const classes = await loadServices(positionals);
-    if (modulesFile) modulesLoaded(modulesFile);
+    if (modulesFile) watched?.modulesLoaded(modulesFile);
     const logger = cliLogger(config, "info");
     const runner = new ServiceRunner({ config, logger }).add(...classes);
     return serve(
@@ -104,6 +110,7 @@ async function watch(args: readonly string[], modules: readonly string[], config
     { watch: files.map((file) => relative(cwd, file) || file) },
     "watching: the services restart when a module they load or the config file changes",
   );
+  const { watchServices } = await import("./watch.js");
   return watchServices({ args: args.filter((arg) => arg !== "--watch"), files, logger, cwd });
 }
 

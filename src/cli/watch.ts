@@ -33,9 +33,9 @@ import { constants, tmpdir } from "node:os";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Logger } from "../util/logger.js";
+import { WATCH_MODULES_ENV } from "./watch-env.js";
 
-/** The child's environment variable naming the file its module hooks append to. */
-export const WATCH_MODULES_ENV = "ENOKI_WATCH_MODULES";
+export { WATCH_MODULES_ENV } from "./watch-env.js";
 
 /** Quiet time after the last change before a restart, in milliseconds. */
 export const DEBOUNCE_MS = 300;

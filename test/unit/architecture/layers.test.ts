@@ -37,7 +37,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   standalone: ["runtime", ...FEATURES, ...ADAPTERS, ...FOUNDATION],
   testing: ["standalone", "runtime", ...FEATURES, ...ADAPTERS, ...FOUNDATION],
   entry: ["standalone", "runtime", ...FEATURES, ...ADAPTERS, ...FOUNDATION],
-  cli: ["testing", "standalone", "runtime", ...FEATURES, ...ADAPTERS, ...FOUNDATION],
+  // cli/ loads index.ts before the services do, to start them sooner (cli/load-sync.ts).
+  cli: ["entry", "testing", "standalone", "runtime", ...FEATURES, ...ADAPTERS, ...FOUNDATION],
 };
 
 /** Packages that only their adapter may import, so no client library leaks past it. */
