@@ -17,6 +17,7 @@ import type {
   ExchangeSpec,
   MessageProperties,
   QueueSpec,
+  ReturnedMessage,
   Transport,
 } from "../../src/transport/transport.js";
 
@@ -190,6 +191,15 @@ function describeConnection(connect: MakeTransport): void {
     off();
     await transport.close(); // idempotent
     await assert.rejects(send(transport, "amq.topic", "x", "late"));
+    await assert.rejects(
+      transport.publish({
+        exchange: "amq.topic",
+        routingKey: "x",
+        body: Buffer.from("late"),
+        properties: {},
+        confirm: false,
+      }),
+    );
     await assert.rejects(consume(transport));
   });
 }
@@ -211,6 +221,47 @@ function describePublishing(connect: MakeTransport): void {
     const { inbox } = await consume(transport, { exchange: ex, routingKey: "somebody.*" });
     await send(transport, ex.name, "somebody.home", "hello", { mandatory: true });
     await inbox.settlesAt(1);
+  });
+
+  test("confirm: false resolves once written; the message arrives intact; an unroutable mandatory one is reported to onReturn listeners instead of rejecting", async () => {
+    const transport = await connect();
+    const ex = topic();
+    const { inbox } = await consume(transport, { exchange: ex, routingKey: "somebody.*" });
+    const returns: ReturnedMessage[] = [];
+    const off = transport.onReturn?.((m) => returns.push(m));
+    assert.ok(off, "the transport reports returns of unconfirmed publishes");
+    const unconfirmed = (routingKey: string, correlationId: string) =>
+      transport.publish({
+        exchange: ex.name,
+        routingKey,
+        body: Buffer.from(correlationId),
+        properties: { correlationId, deliveryMode: 1, contentType: "application/json", headers: { h: "v" } },
+        mandatory: true,
+        confirm: false,
+      });
+    await unconfirmed("somebody.home", "c-1");
+    await unconfirmed("nobody.home", "c-2"); // resolves: nothing waits for the broker
+    // A confirmed publish's return rejects that publish and is not reported to the listeners.
+    await assert.rejects(
+      send(transport, ex.name, "nobody.else", "x", { mandatory: true, properties: { correlationId: "c-3" } }),
+      UndeliverableMessage,
+    );
+    await inbox.settlesAt(1);
+    const delivered = inbox.deliveries[0]!;
+    assert.equal(delivered.body.toString(), "c-1");
+    assert.equal(delivered.properties.correlationId, "c-1");
+    assert.equal(delivered.properties.deliveryMode, 1);
+    assert.equal(delivered.properties.headers.h, "v");
+    await eventually(() => assert.equal(returns.length, 1));
+    const [returned] = returns;
+    assert.deepEqual(
+      [returned?.exchange, returned?.routingKey, returned?.properties.correlationId],
+      [ex.name, "nobody.home", "c-2"],
+    );
+    off?.();
+    await unconfirmed("nobody.home", "c-4");
+    await sleep(QUIET_MS);
+    assert.equal(returns.length, 1, "a removed listener hears no more returns");
   });
 
   test("publishing to a missing exchange rejects (NOT_FOUND) and the transport carries on", async () => {
