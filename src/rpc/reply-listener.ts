@@ -37,6 +37,7 @@ export class ReplyListener implements Extension {
   readonly #exchange: ExchangeSpec;
   readonly #owner: string;
   readonly #logger: Logger;
+  readonly #noAck: boolean;
   readonly #pending = new Map<string, PendingCall>();
   #consumer: Promise<Consumer> | undefined;
   #stopHearingReturns: (() => void) | undefined;
@@ -45,8 +46,22 @@ export class ReplyListener implements Extension {
   #queueName: string;
   #closed = false;
 
-  constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
+  /**
+   * @param persistent - whether its owner's calls are persistent (config `RPC_PERSISTENT`). The
+   *   replies to transient calls are consumed without acknowledgements: the broker forgets each
+   *   as it sends it. A transient reply is not worth an ack: it is lost with a broker restart
+   *   anyway, and one lost in the moment a connection drops is a timeout like any dropped
+   *   transient message; the acks would cost the broker on every call.
+   */
+  constructor(
+    transport: Transport,
+    owner: string,
+    exchange: ExchangeSpec,
+    logger: Logger,
+    persistent = true,
+  ) {
     this.#transport = transport;
+    this.#noAck = !persistent;
     this.#owner = owner;
     this.#exchange = exchange;
     this.#logger = logger;
@@ -88,6 +103,7 @@ export class ReplyListener implements Extension {
       queue,
       bindings: [{ exchange: this.#exchange, routingKey: this.#routingKey }],
       prefetch: 0,
+      noAck: this.#noAck,
       onMessage: (d) => this.#onReply(d),
       onQueueLost: () => this.#failAll(new ReplyQueueLost(queue.name, this.#pending.size)),
       onFailure: (err) => this.#moveQueue(queue.name, err),

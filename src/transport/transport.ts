@@ -101,6 +101,12 @@ export interface ConsumerSpec {
   readonly bindings: readonly BindingSpec[];
   /** Unacknowledged messages the broker may send ahead; 0 means no limit. */
   readonly prefetch: number;
+  /**
+   * Let the broker forget each message as it sends it (AMQP's `no_ack`); `ack` and `reject` are
+   * then no-ops, and `prefetch` does not apply. A message is lost if the connection drops before
+   * the consumer handles it: only for messages that would be lost with the consumer anyway.
+   */
+  readonly noAck?: boolean;
   onMessage(delivery: Delivery): void;
   /** Called if consuming cannot resume after a reconnect (for example, the topology conflicts). */
   onFailure?(error: Error): void;

@@ -120,6 +120,7 @@ interface ConsumeOptions {
   exchange?: ExchangeSpec;
   routingKey?: string;
   prefetch?: number;
+  noAck?: boolean;
   onFailure?: (err: Error) => void;
 }
 
@@ -133,6 +134,7 @@ async function consume(
     queue: q,
     bindings: options.exchange ? [{ exchange: options.exchange, routingKey: options.routingKey ?? "#" }] : [],
     prefetch: options.prefetch ?? 0,
+    ...(options.noAck ? { noAck: true } : {}),
     onMessage: inbox.onMessage,
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),
   };
@@ -609,6 +611,25 @@ function describeSettlement(connect: MakeTransport): void {
     assert.equal(again!.redelivered, true);
     again!.reject(false);
     await inbox.settlesAt(2);
+  });
+
+  test("noAck: the broker forgets each message as it sends it; ack and reject are no-ops, close requeues nothing", async () => {
+    const transport = await connect();
+    const ex = topic();
+    const q = queue();
+    const first = await consume(transport, { exchange: ex, queue: q, noAck: true, prefetch: 1 });
+    await sendAll(transport, ex.name, "k", range(4));
+    // prefetch does not hold back a noAck consumer: all four arrive unsettled.
+    const held = await first.inbox.waitFor(4);
+    held[0]!.ack(); // on AMQP, an ack of a noAck delivery's tag would close the channel
+    held[1]!.reject(true); // nothing to requeue: the broker has forgotten it
+    await first.consumer.close();
+    assert.equal((await transport.inspectQueue(q.name))?.messages, 0, "nothing went back to the queue");
+    const second = await consume(transport, { exchange: ex, queue: q });
+    await send(transport, ex.name, "k", "after");
+    await second.inbox.settlesAt(1);
+    assert.deepEqual(second.inbox.bodies, ["after"]);
+    assert.equal(transport.status, "connected");
   });
 
   test("settles once: later ack/reject calls are no-ops", async () => {

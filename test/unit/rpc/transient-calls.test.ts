@@ -1,7 +1,8 @@
 /**
  * `RPC_PERSISTENT: false` keeps only what Nameko's wire requires: transient requests, and the
  * transient replies to them, are published without publisher confirms (the broker keeps neither,
- * so a confirm would promise nothing). Persistent calls keep confirms both ways. An unknown
+ * so a confirm would promise nothing), and the caller consumes its replies with noAck. Persistent
+ * calls keep confirms both ways, and acknowledged replies. An unknown
  * service still fails at once: the request's return is matched to its call by correlation id and
  * route. On the in-memory broker; the same on RabbitMQ is in
  * test/integration/rpc/transient-calls.test.ts.
@@ -20,7 +21,12 @@ import {
 } from "../../../src/index.js";
 import { ReplyListener } from "../../../src/rpc/reply-listener.js";
 import { MemoryTransport } from "../../../src/transport/memory/memory-transport.js";
-import type { OutgoingMessage, ReturnedMessage, Transport } from "../../../src/transport/transport.js";
+import type {
+  ConsumerSpec,
+  OutgoingMessage,
+  ReturnedMessage,
+  Transport,
+} from "../../../src/transport/transport.js";
 import { rpcExchange } from "../../../src/wire/names.js";
 import { holdingTransport } from "../../support/holding-transport.js";
 
@@ -28,7 +34,7 @@ const isRequest = (message: OutgoingMessage) => message.properties.replyTo !== u
 const confirmed = (message: OutgoingMessage) => message.confirm !== false;
 
 for (const persistent of [false, true]) {
-  test(`RPC_PERSISTENT ${persistent}: requests and their replies are published ${persistent ? "with" : "without"} confirms`, async (t) => {
+  test(`RPC_PERSISTENT ${persistent}: requests and their replies are published ${persistent ? "with confirms, replies consumed with acks" : "without confirms, replies consumed with noAck"}`, async (t) => {
     const name = `echo_${randomBytes(4).toString("hex")}`;
     @service(name)
     class Echo {
@@ -40,11 +46,19 @@ for (const persistent of [false, true]) {
     const broker = new MemoryBroker();
     const server = holdingTransport(new MemoryTransport({ broker, logger: silentLogger }), () => false);
     const client = holdingTransport(new MemoryTransport({ broker, logger: silentLogger }), () => false);
+    const consumed: ConsumerSpec[] = [];
+    const spied: Transport = {
+      ...client,
+      consume: (spec) => {
+        consumed.push(spec);
+        return client.consume(spec);
+      },
+    };
     const runner = new ServiceRunner({ transport: server, logger: silentLogger }).add(Echo);
     await runner.start();
     t.after(() => runner.stop());
     const cluster = await connect({
-      transport: client,
+      transport: spied,
       config: { RPC_PERSISTENT: persistent },
       logger: silentLogger,
     });
@@ -62,6 +76,8 @@ for (const persistent of [false, true]) {
     );
     assert.equal(request && confirmed(request), persistent, "the request's confirm");
     assert.equal(reply && confirmed(reply), persistent, "the reply's confirm");
+    const [replies] = consumed;
+    assert.equal(replies?.noAck === true, !persistent, "transient replies are consumed with noAck");
   });
 }
 
