@@ -18,6 +18,7 @@ interface PendingCall {
   timer: NodeJS.Timeout | undefined;
   /** The request's routing key (`<service>.<method>`), to match a return to it. */
   target: string;
+  /** The service called, which `UnknownService` names when its request comes back. */
   service: string;
 }
 
