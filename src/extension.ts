@@ -39,6 +39,7 @@ export type {
   MessageProperties,
   OutgoingMessage as TransportMessage,
   QueueSpec,
+  ReturnedMessage,
   Transport,
   TransportStatus,
 } from "./transport/transport.js";

@@ -78,7 +78,7 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
     for (const b of bindings) await channel.bindQueue(queue.name, b.exchange.name, b.routingKey);
     await channel.prefetch(prefetch, false);
     const { consumerTag } = await channel.consume(queue.name, (msg) => this.#onMessage(channel, model, msg), {
-      noAck: false,
+      noAck: this.spec.noAck === true,
     });
     this.#tag = consumerTag;
     this.#opened = true;
@@ -140,14 +140,15 @@ export class AmqpConsumer implements Consumer, DeliverySettler {
       this.#reopen(channel, model);
       return;
     }
-    this.#acks?.delivered(msg.fields.deliveryTag);
+    if (this.spec.noAck !== true) this.#acks?.delivered(msg.fields.deliveryTag);
     this.spec.onMessage(new AmqpDelivery(this, channel, msg));
   }
 
   /** Settles a delivery on its own channel; one from a closed channel was requeued already. */
   settle(channel: Channel, msg: ConsumeMessage, how: Settlement): void {
     const acks = this.#acks;
-    if (this.#channel !== channel || acks === undefined) return;
+    // With noAck the broker settled it on sending: an ack of its tag would close the channel.
+    if (this.#channel !== channel || acks === undefined || this.spec.noAck === true) return;
     try {
       if (how === "ack") acks.ack(msg.fields.deliveryTag);
       else acks.reject(msg.fields.deliveryTag, how === "requeue");

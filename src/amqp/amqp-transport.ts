@@ -1,6 +1,7 @@
 /**
  * The RabbitMQ transport: one connection per runner, reconnected with backoff and jitter; one
- * shared confirm channel for publishing; one channel per consumer. Given several brokers
+ * shared confirm channel for publishing, and a plain one for messages published unconfirmed
+ * (opened when first needed); one channel per consumer. Given several brokers
  * (`amqp://a;amqp://b`), it tries them in turn, round robin as kombu does.
  */
 import type { ChannelModel } from "amqplib";
@@ -22,6 +23,7 @@ import type {
   OutgoingMessage,
   QueueSpec,
   QueueStatus,
+  ReturnedMessage,
   Transport,
   TransportStatus,
 } from "../transport/transport.js";
@@ -32,6 +34,8 @@ import { amqplib, coalesceWrites, decoderInstalled } from "./amqplib.js";
 import { brokerComingBack } from "./broker-probe.js";
 import { ConfirmPublisher } from "./confirm-publisher.js";
 import { type ConnectFailure, connectFailure } from "./connect-failure.js";
+import { PlainPublisher } from "./plain-publisher.js";
+import { PublisherSlot, type SlotPublisher } from "./publisher-slot.js";
 import { declareQueueOn, inspectQueueOn, MessageGetter, purgeQueueOn } from "./queue-admin.js";
 
 /** Reconnection backoff. */
@@ -82,10 +86,15 @@ export class AmqpTransport implements Transport {
   readonly #logger: Logger;
   readonly #consumers = new Set<AmqpConsumer>();
   readonly #listeners = new Set<(status: TransportStatus) => void>();
+  readonly #returnListeners = new Set<(message: ReturnedMessage) => void>();
   #status: TransportStatus = "connecting";
   #model: ChannelModel | undefined;
-  #publisher: ConfirmPublisher | undefined;
-  #opening: Promise<ConfirmPublisher> | undefined;
+  readonly #confirmed = new PublisherSlot(
+    async (model) => new ConfirmPublisher(await model.createConfirmChannel()),
+  );
+  readonly #unconfirmed = new PublisherSlot(
+    async (model) => new PlainPublisher(await model.createChannel(), (m) => this.#onReturned(m)),
+  );
   #connected = deferred();
   #everConnected = deferred();
   #closing = false;
@@ -135,6 +144,11 @@ export class AmqpTransport implements Transport {
   onStatus(listener: (status: TransportStatus) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onReturn(listener: (message: ReturnedMessage) => void): () => void {
+    this.#returnListeners.add(listener);
+    return () => this.#returnListeners.delete(listener);
   }
 
   async declareExchange(spec: ExchangeSpec): Promise<void> {
@@ -194,15 +208,18 @@ export class AmqpTransport implements Transport {
   }
 
   /**
-   * Publishes with confirms. A message whose confirm was lost with the connection is published
-   * again once reconnected (up to 3 times, as kombu's publisher retries for Nameko): it may then
-   * reach the broker twice, which at-least-once delivery allows (a second reply is dropped by its
-   * caller; a second request runs twice, like any redelivery).
+   * Publishes with confirms, or (`confirm: false`) without, on a plain channel of its own. A
+   * message whose confirm was lost with the connection is published again once reconnected (up
+   * to 3 times, as kombu's publisher retries for Nameko): it may then reach the broker twice,
+   * which at-least-once delivery allows (a second reply is dropped by its caller; a second request
+   * runs twice, like any redelivery). An unconfirmed message is published again only when it
+   * could not be written at all.
    */
   async publish(message: OutgoingMessage): Promise<void> {
+    const slot: PublisherSlot<ConfirmPublisher | PlainPublisher> =
+      message.confirm === false ? this.#unconfirmed : this.#confirmed;
     for (let attempt = 1; ; attempt++) {
-      let publisher = this.#publisher;
-      if (publisher === undefined || !publisher.open) publisher = await this.#waitForPublisher();
+      const publisher = slot.ready ?? (await this.#waitForPublisher(slot));
       try {
         return await publisher.publish(message);
       } catch (err) {
@@ -223,7 +240,8 @@ export class AmqpTransport implements Transport {
     this.#model = undefined;
     await Promise.all([...this.#consumers].map((c) => c.close()));
     await this.#getter?.close();
-    await this.#publisher?.close();
+    await this.#confirmed.close();
+    await this.#unconfirmed.close();
     if (model !== undefined) await closeModel(model);
     this.#setStatus("closed");
     this.#connected.reject(new ConnectionLost("The transport was closed"));
@@ -238,7 +256,7 @@ export class AmqpTransport implements Transport {
     return this.#model;
   }
 
-  async #waitForPublisher(): Promise<ConfirmPublisher> {
+  async #waitForPublisher<P extends SlotPublisher>(slot: PublisherSlot<P>): Promise<P> {
     const timeoutMs = this.#options.publishTimeoutMs ?? 30_000;
     const notConnected = () =>
       new ConnectionLost(`Not connected to ${this.description} within ${timeoutMs} ms`);
@@ -247,23 +265,12 @@ export class AmqpTransport implements Transport {
       await within(this.#connected.promise, Math.max(0, deadline - Date.now()), notConnected);
       // `#connected` stays resolved after close(): without this the loop would spin forever.
       if (this.#closing) throw new ConnectionLost("The transport was closed");
-      const publisher = this.#publisher;
-      if (publisher?.open) return publisher;
-      // Connected but the publishing channel died: open another on the same connection, once
-      // for all the publishes waiting.
+      const publisher = slot.ready;
+      if (publisher !== undefined) return publisher;
+      // Connected but the publishing channel died (or was never needed yet): open one on the
+      // same connection, once for all the publishes waiting.
       const model = this.#model;
-      if (model !== undefined) {
-        this.#opening ??= model
-          .createConfirmChannel()
-          .then((channel) => {
-            this.#publisher = new ConfirmPublisher(channel);
-            return this.#publisher;
-          })
-          .finally(() => {
-            this.#opening = undefined;
-          });
-        return await this.#opening;
-      }
+      if (model !== undefined) return await slot.openOn(model);
     }
   }
 
@@ -354,7 +361,7 @@ export class AmqpTransport implements Transport {
     model.on("unblocked", () => this.#logger.info("broker unblocked publishing"));
     coalesceWrites(model);
     try {
-      this.#publisher = new ConfirmPublisher(await model.createConfirmChannel());
+      await this.#confirmed.openOn(model);
     } catch (err) {
       await closeModel(model);
       throw err;
@@ -396,13 +403,18 @@ export class AmqpTransport implements Transport {
   #onClose(model: ChannelModel, err: Error | undefined): void {
     if (this.#model !== model) return;
     this.#model = undefined;
-    this.#publisher = undefined;
+    this.#confirmed.forget();
+    this.#unconfirmed.forget();
     for (const consumer of this.#consumers) consumer.detach();
     if (this.#closing) return;
     this.#connected = deferred();
     this.#setStatus("disconnected");
     this.#logger.warn({ err: err?.message }, "connection to the broker lost; reconnecting");
     void this.#connectLoop();
+  }
+
+  #onReturned(message: ReturnedMessage): void {
+    for (const listener of this.#returnListeners) listener(message);
   }
 
   #setStatus(status: TransportStatus): void {

@@ -10,9 +10,9 @@
 import type { ConfirmChannel, Message } from "amqplib";
 import { ConnectionLost, UndeliverableMessage } from "../transport/errors.js";
 import type { OutgoingMessage } from "../transport/transport.js";
-import { encodeHeaders } from "../transport/typed-headers.js";
 import { settleWithin } from "../util/within.js";
 import { CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
+import { canSendFrames, publishOptions, sendFrame, untilDrained } from "./publish-frame.js";
 
 interface Returnable {
   returned: boolean;
@@ -65,22 +65,11 @@ export class ConfirmPublisher {
         return;
       }
       // amqplib buffered it anyway; hold further publishes until the socket drains.
-      if (!writable && this.#drained === undefined) this.#drained = this.#untilDrained();
-    });
-  }
-
-  // Resolves on 'drain', or on 'close' (amqplib never emits 'drain' on a dead channel; the
-  // publishes waiting on it then fail with the closing error instead of hanging).
-  #untilDrained(): Promise<void> {
-    return new Promise((done) => {
-      const end = () => {
-        this.#channel.off("drain", end);
-        this.#channel.off("close", end);
-        this.#drained = undefined;
-        done();
-      };
-      this.#channel.once("drain", end);
-      this.#channel.once("close", end);
+      if (!writable && this.#drained === undefined) {
+        this.#drained = untilDrained(this.#channel).then(() => {
+          this.#drained = undefined;
+        });
+      }
     });
   }
 
@@ -91,41 +80,14 @@ export class ConfirmPublisher {
     await settleWithin(this.#channel.close(), CLOSE_TIMEOUT_MS);
   }
 
-  /**
-   * Hands one message to amqplib. When amqplib's channel exposes its internal `sendMessage`, the
-   * method fields and properties are built here in one object, as its `publish` would build them:
-   * its own argument builder costs a few percent of a busy process's CPU (it chains the headers
-   * object through a prototype, which is slow to build and slow to encode).
-   */
+  /** Hands one message to amqplib (see `publish-frame.ts`), with its confirm callback. */
   #send(message: OutgoingMessage, onConfirm: (err: unknown) => void): boolean {
-    const { exchange, routingKey, body, properties: p, mandatory = false } = message;
-    const headers = encodeHeaders(p.headers ?? {});
-    const channel = this.#channel as ConfirmChannel & Partial<AmqplibInternals>;
-    if (typeof channel.sendMessage !== "function" || typeof channel.pushConfirmCallback !== "function") {
-      return channel.publish(exchange, routingKey, body, { ...p, headers, mandatory }, onConfirm);
+    const channel = this.#channel as ConfirmChannel & Partial<PushConfirm>;
+    if (!canSendFrames(channel) || typeof channel.pushConfirmCallback !== "function") {
+      const { exchange, routingKey, body } = message;
+      return channel.publish(exchange, routingKey, body, publishOptions(message), onConfirm);
     }
-    const frame = {
-      exchange,
-      routingKey,
-      mandatory,
-      immediate: false,
-      ticket: undefined,
-      contentType: p.contentType,
-      contentEncoding: p.contentEncoding,
-      headers,
-      deliveryMode: p.deliveryMode,
-      priority: p.priority,
-      correlationId: p.correlationId,
-      replyTo: p.replyTo,
-      expiration: p.expiration,
-      messageId: p.messageId,
-      timestamp: p.timestamp,
-      type: p.type,
-      userId: p.userId,
-      appId: p.appId,
-      clusterId: undefined,
-    };
-    const writable = channel.sendMessage(frame, frame, body);
+    const writable = sendFrame(channel, message);
     channel.pushConfirmCallback(onConfirm);
     return writable;
   }
@@ -158,9 +120,8 @@ function returnKey(exchange: string, routingKey: string, correlationId: string |
   return correlationId ?? `${exchange}\u0000${routingKey}`;
 }
 
-/** The parts of amqplib's confirm channel that its `publish` is built on. */
-interface AmqplibInternals {
-  sendMessage(fields: object, properties: object, content: Buffer): boolean;
+/** The part of amqplib's confirm channel that registers a message's confirm callback. */
+interface PushConfirm {
   pushConfirmCallback(callback: (err: unknown) => void): void;
 }
 

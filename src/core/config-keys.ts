@@ -203,7 +203,7 @@ export const CONFIG_KEYS = {
   RPC_PERSISTENT: {
     default: true,
     check: boolean,
-    doc: "Send RPC requests persistent, as Nameko does; `false` is faster but a broker restart loses calls in flight.",
+    doc: "Send RPC requests persistent and confirmed, as Nameko does. `false` sends them, and so their replies, transient and without publisher confirms (replies are consumed without acks): faster, but a broker restart loses calls in flight, and a request or reply the broker drops is seen only as a timeout (an unknown service still fails at once).",
     origin: "enoki",
   },
   QUEUE_TYPE: {

@@ -39,10 +39,12 @@ export class RpcCaller {
   readonly #exchange: string;
   readonly #serializer: Serializer;
   readonly #deliveryMode: number;
+  readonly #confirm: boolean;
   readonly #owner: string | undefined;
 
   /**
-   * @param persistent - send requests persistent, as Nameko does (config `RPC_PERSISTENT`).
+   * @param persistent - send requests persistent and confirmed, as Nameko does (config
+   *   `RPC_PERSISTENT`); `false` sends them transient and unconfirmed.
    * @param owner - the service making the calls (none for a standalone client), for reports.
    */
   constructor(
@@ -59,6 +61,10 @@ export class RpcCaller {
     this.#exchange = exchange;
     this.#serializer = serializer;
     this.#deliveryMode = persistent ? PERSISTENT : TRANSIENT;
+    // A transient request is not kept by the broker, so a confirm would promise nothing about
+    // it; without one, an unknown service is still told by the request's return (the listener
+    // matches it), but a request the broker drops is seen only as a timeout.
+    this.#confirm = persistent;
   }
 
   /**
@@ -92,13 +98,14 @@ export class RpcCaller {
       throw new DeadlineExceeded(`The deadline passed ${now - deadline} ms before ${target} was called`);
     const correlationId = randomUUID();
     onCorrelationId(correlationId);
-    const reply = this.#listener.expect(correlationId, target, leftMs);
+    const reply = this.#listener.expect(correlationId, target, leftMs, request.service);
     this.#transport
       .publish({
         exchange: this.#exchange,
         routingKey: target,
         body,
         mandatory: true,
+        confirm: this.#confirm,
         properties: {
           contentType: this.#serializer.contentType,
           contentEncoding: this.#serializer.contentEncoding,

@@ -5,9 +5,10 @@
 import { randomUUID } from "node:crypto";
 import type { Extension } from "../core/extension.js";
 import { ConnectionLost } from "../transport/errors.js";
-import type { Consumer, Delivery, ExchangeSpec, Transport } from "../transport/transport.js";
+import type { Consumer, Delivery, ExchangeSpec, ReturnedMessage, Transport } from "../transport/transport.js";
 import type { Logger } from "../util/logger.js";
 import { replyQueue } from "../wire/names.js";
+import { UnknownService } from "../wire/remote-errors.js";
 import { decodeReply } from "../wire/rpc-envelope.js";
 import { ReplyQueueLost, RpcTimeout } from "./errors.js";
 
@@ -15,6 +16,10 @@ interface PendingCall {
   resolve(result: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout | undefined;
+  /** The request's routing key (`<service>.<method>`), to match a return to it. */
+  target: string;
+  /** The service called, which `UnknownService` names when its request comes back. */
+  service: string;
 }
 
 /**
@@ -22,6 +27,10 @@ interface PendingCall {
  * or on a cluster node that went away) the calls waiting on it fail at once with
  * {@link ReplyQueueLost}; if the queue cannot be declared again, the listener moves to a new one
  * (a new `routingKey`) for the calls that follow.
+ *
+ * It also hears the requests the broker returns (no queue bound: nobody serves the service) when
+ * they were published without a confirm (`RPC_PERSISTENT: false`), and fails their calls with
+ * `UnknownService` as soon as a confirmed publish would.
  */
 export class ReplyListener implements Extension {
   #routingKey: string;
@@ -29,15 +38,31 @@ export class ReplyListener implements Extension {
   readonly #exchange: ExchangeSpec;
   readonly #owner: string;
   readonly #logger: Logger;
+  readonly #noAck: boolean;
   readonly #pending = new Map<string, PendingCall>();
   #consumer: Promise<Consumer> | undefined;
+  #stopHearingReturns: (() => void) | undefined;
   #ready: Promise<void> | undefined;
   #isReady = false;
   #queueName: string;
   #closed = false;
 
-  constructor(transport: Transport, owner: string, exchange: ExchangeSpec, logger: Logger) {
+  /**
+   * @param persistent - whether its owner's calls are persistent (config `RPC_PERSISTENT`). The
+   *   replies to transient calls are consumed without acknowledgements: the broker forgets each
+   *   as it sends it. A transient reply is not worth an ack: it is lost with a broker restart
+   *   anyway, and one lost in the moment a connection drops is a timeout like any dropped
+   *   transient message; the acks would cost the broker on every call.
+   */
+  constructor(
+    transport: Transport,
+    owner: string,
+    exchange: ExchangeSpec,
+    logger: Logger,
+    persistent = true,
+  ) {
     this.#transport = transport;
+    this.#noAck = !persistent;
     this.#owner = owner;
     this.#exchange = exchange;
     this.#logger = logger;
@@ -74,10 +99,12 @@ export class ReplyListener implements Extension {
     if (this.#ready !== undefined) return this.#ready;
     if (this.#closed) return Promise.reject(closedCaller(target));
     const queue = replyQueue(this.#owner, this.#routingKey);
+    this.#stopHearingReturns ??= this.#transport.onReturn?.((m) => this.#onReturned(m));
     this.#consumer = this.#transport.consume({
       queue,
       bindings: [{ exchange: this.#exchange, routingKey: this.#routingKey }],
       prefetch: 0,
+      noAck: this.#noAck,
       onMessage: (d) => this.#onReply(d),
       onQueueLost: () => this.#failAll(new ReplyQueueLost(queue.name, this.#pending.size)),
       onFailure: (err) => this.#moveQueue(queue.name, err),
@@ -93,10 +120,11 @@ export class ReplyListener implements Extension {
   }
 
   /**
-   * Registers a call and returns the promise of its reply. `target` names the call in errors.
-   * A `timeoutMs` of 0 waits forever.
+   * Registers a call and returns the promise of its reply. `target` is its request's routing key
+   * (`<service>.<method>`, naming the call in errors) and `service` the service called. A
+   * `timeoutMs` of 0 waits forever.
    */
-  expect(correlationId: string, target: string, timeoutMs: number): Promise<unknown> {
+  expect(correlationId: string, target: string, timeoutMs: number, service: string): Promise<unknown> {
     // Closed after the caller passed ready(): nothing would ever settle the call.
     if (this.#closed) return Promise.reject(closedCaller(target));
     return new Promise((resolve, reject) => {
@@ -104,7 +132,7 @@ export class ReplyListener implements Extension {
         timeoutMs > 0
           ? setTimeout(() => this.fail(correlationId, new RpcTimeout(target, timeoutMs)), timeoutMs)
           : undefined;
-      this.#pending.set(correlationId, { resolve, reject, timer });
+      this.#pending.set(correlationId, { resolve, reject, timer, target, service });
     });
   }
 
@@ -124,6 +152,8 @@ export class ReplyListener implements Extension {
 
   async #close(error: Error): Promise<void> {
     this.#closed = true;
+    this.#stopHearingReturns?.();
+    this.#stopHearingReturns = undefined;
     this.#failAll(error);
     const consumer = this.#consumer;
     this.#consumer = undefined;
@@ -163,6 +193,16 @@ export class ReplyListener implements Extension {
     this.#pending.delete(correlationId);
     clearTimeout(call.timer);
     return call;
+  }
+
+  // Correlation ids are unique, but a return is matched on its route as well: a message of some
+  // other publisher on the same transport that happens to reuse an id fails no call of ours.
+  #onReturned(message: ReturnedMessage): void {
+    const { correlationId } = message.properties;
+    if (correlationId === undefined || message.exchange !== this.#exchange.name) return;
+    const call = this.#pending.get(correlationId);
+    if (call?.target !== message.routingKey) return;
+    this.fail(correlationId, new UnknownService(call.service));
   }
 
   #onReply(delivery: Delivery): void {

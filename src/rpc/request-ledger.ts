@@ -44,7 +44,10 @@ export class RequestLedger {
     if (!this.#running.has(key)) this.#running.set(key, []);
   }
 
-  /** The request ended: `answered` when its reply was published and confirmed. */
+  /**
+   * The request ended: `answered` when its reply was published (and confirmed, for a persistent
+   * one).
+   */
   end(key: string, answered: boolean): void {
     const waiters = this.#running.get(key) ?? [];
     this.#running.delete(key);

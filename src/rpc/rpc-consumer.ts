@@ -4,7 +4,11 @@
  *
  * Every request gets a reply when it has a `reply_to`: its result, its error, or the reason it
  * could not be run. The request is acknowledged only after the reply is confirmed by the broker,
- * so a crash in between means the request runs again (at-least-once), never that it is lost.
+ * so a crash in between means the request runs again (at-least-once), never that it is lost. A
+ * transient request (`RPC_PERSISTENT: false` at its caller) is the exception: its reply, transient
+ * too, is published without a confirm and the request acknowledged once the reply is written.
+ * The broker keeps neither, so a confirm would guarantee nothing a restart does not undo; it
+ * would only cost the broker (its dearest per-call work) and delay the ack.
  */
 
 import type { Entrypoint, Extension, WorkerOutcome } from "../core/extension.js";
@@ -19,7 +23,7 @@ import { diagnostics, type Redelivery } from "../util/diagnostics.js";
 import type { Logger } from "../util/logger.js";
 import { contextFromHeaders, DEADLINE_KEY, readDeadline } from "../wire/context-headers.js";
 import type { Serializer } from "../wire/json.js";
-import { rpcBindingKey, rpcExchange, rpcQueue } from "../wire/names.js";
+import { PERSISTENT, rpcBindingKey, rpcExchange, rpcQueue } from "../wire/names.js";
 import {
   DeadlineExceeded,
   Expired,
@@ -233,15 +237,17 @@ export class RpcConsumer implements Extension {
   ): Promise<void> {
     const body = this.#encodeReply(serializer, outcome, delivery.routingKey);
     const { correlationId, replyTo } = delivery.properties;
+    const deliveryMode = replyDeliveryMode(delivery.properties.deliveryMode);
     try {
       await this.#container.transport.publish({
         exchange: this.#container.settings.rpcExchange,
         routingKey: replyTo as string,
         body,
+        confirm: deliveryMode === PERSISTENT,
         properties: {
           contentType: serializer.contentType,
           contentEncoding: serializer.contentEncoding,
-          deliveryMode: replyDeliveryMode(delivery.properties.deliveryMode),
+          deliveryMode,
           priority: 0,
           correlationId,
           headers: {},

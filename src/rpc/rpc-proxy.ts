@@ -69,7 +69,7 @@ function sharedCaller(container: ExtensionHost): RpcCaller {
   const exchange = rpcExchange(settings.rpcExchange);
   const listener = container.shared(
     "reply-listener",
-    () => new ReplyListener(transport, serviceName, exchange, logger),
+    () => new ReplyListener(transport, serviceName, exchange, logger, settings.rpcPersistent),
   );
   const serializer = settings.serializer;
   return new RpcCaller(transport, listener, exchange.name, serializer, settings.rpcPersistent, serviceName);

@@ -76,7 +76,7 @@ export class Cluster implements AsyncDisposable {
     const settings = containerSettings(this.config);
     const serializer = settings.serializer;
     const exchange = rpcExchange(settings.rpcExchange);
-    this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger);
+    this.#listener = new ReplyListener(transport, STANDALONE_PROXY, exchange, logger, settings.rpcPersistent);
     this.#caller = new RpcCaller(
       transport,
       this.#listener,

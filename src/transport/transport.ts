@@ -57,8 +57,27 @@ export interface OutgoingMessage {
   readonly routingKey: string;
   readonly body: Buffer;
   readonly properties: MessageProperties;
-  /** Return the message as undeliverable if no queue is bound for it (rejects the publish). */
+  /**
+   * Return the message as undeliverable if no queue is bound for it: a confirmed publish then
+   * rejects with `UndeliverableMessage`; an unconfirmed one is reported to `onReturn` listeners.
+   */
   readonly mandatory?: boolean;
+  /**
+   * Whether to wait for the broker's publisher confirm (default `true`). With `false` the publish
+   * resolves once the message is written to the connection: a transient message gains nothing
+   * from a confirm (the broker does not keep it anyway), and the confirm costs the broker more
+   * than anything else a call asks of it. What is given up: a message the broker drops, or that
+   * is lost with the connection after it was written, goes unnoticed, and a returned mandatory
+   * message cannot reject a publish that has already resolved (see {@link Transport.onReturn}).
+   */
+  readonly confirm?: boolean;
+}
+
+/** A mandatory message published without a confirm that the broker returned: no queue took it. */
+export interface ReturnedMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly properties: MessageProperties;
 }
 
 /** A message delivered to a consumer. Settle it exactly once with `ack` or `reject`. */
@@ -82,6 +101,12 @@ export interface ConsumerSpec {
   readonly bindings: readonly BindingSpec[];
   /** Unacknowledged messages the broker may send ahead; 0 means no limit. */
   readonly prefetch: number;
+  /**
+   * Let the broker forget each message as it sends it (AMQP's `no_ack`); `ack` and `reject` are
+   * then no-ops, and `prefetch` does not apply. A message is lost if the connection drops before
+   * the consumer handles it: only for messages that would be lost with the consumer anyway.
+   */
+  readonly noAck?: boolean;
   onMessage(delivery: Delivery): void;
   /** Called if consuming cannot resume after a reconnect (for example, the topology conflicts). */
   onFailure?(error: Error): void;
@@ -137,9 +162,19 @@ export interface Transport {
   consume(spec: ConsumerSpec): Promise<Consumer>;
   /**
    * Publishes with publisher confirms: resolves once the broker has taken responsibility for the
-   * message, rejects with `UndeliverableMessage` for a returned mandatory message.
+   * message, rejects with `UndeliverableMessage` for a returned mandatory message. With
+   * `confirm: false`, resolves once the message is written (see {@link OutgoingMessage.confirm}).
+   * Either way, a message that cannot be written (no connection in time) rejects.
    */
   publish(message: OutgoingMessage): Promise<void>;
+  /**
+   * Calls `listener` with every mandatory message published with `confirm: false` that the
+   * broker returned; returns a function that removes it. Confirmed publishes are not reported
+   * here: their own promise rejects. Optional so that transports written before unconfirmed
+   * publishing still type-check: one without it must confirm every publish (ignore `confirm`),
+   * or the returns of unconfirmed messages are lost.
+   */
+  onReturn?(listener: (message: ReturnedMessage) => void): () => void;
   /** Calls `listener` on every status change; returns a function that removes it. */
   onStatus(listener: (status: TransportStatus) => void): () => void;
   /** Closes consumers and the connection; unsettled deliveries go back to their queues. */

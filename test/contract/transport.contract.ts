@@ -17,6 +17,7 @@ import type {
   ExchangeSpec,
   MessageProperties,
   QueueSpec,
+  ReturnedMessage,
   Transport,
 } from "../../src/transport/transport.js";
 
@@ -119,6 +120,7 @@ interface ConsumeOptions {
   exchange?: ExchangeSpec;
   routingKey?: string;
   prefetch?: number;
+  noAck?: boolean;
   onFailure?: (err: Error) => void;
 }
 
@@ -132,6 +134,7 @@ async function consume(
     queue: q,
     bindings: options.exchange ? [{ exchange: options.exchange, routingKey: options.routingKey ?? "#" }] : [],
     prefetch: options.prefetch ?? 0,
+    ...(options.noAck ? { noAck: true } : {}),
     onMessage: inbox.onMessage,
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),
   };
@@ -190,6 +193,15 @@ function describeConnection(connect: MakeTransport): void {
     off();
     await transport.close(); // idempotent
     await assert.rejects(send(transport, "amq.topic", "x", "late"));
+    await assert.rejects(
+      transport.publish({
+        exchange: "amq.topic",
+        routingKey: "x",
+        body: Buffer.from("late"),
+        properties: {},
+        confirm: false,
+      }),
+    );
     await assert.rejects(consume(transport));
   });
 }
@@ -211,6 +223,47 @@ function describePublishing(connect: MakeTransport): void {
     const { inbox } = await consume(transport, { exchange: ex, routingKey: "somebody.*" });
     await send(transport, ex.name, "somebody.home", "hello", { mandatory: true });
     await inbox.settlesAt(1);
+  });
+
+  test("confirm: false resolves once written; the message arrives intact; an unroutable mandatory one is reported to onReturn listeners instead of rejecting", async () => {
+    const transport = await connect();
+    const ex = topic();
+    const { inbox } = await consume(transport, { exchange: ex, routingKey: "somebody.*" });
+    const returns: ReturnedMessage[] = [];
+    const off = transport.onReturn?.((m) => returns.push(m));
+    assert.ok(off, "the transport reports returns of unconfirmed publishes");
+    const unconfirmed = (routingKey: string, correlationId: string) =>
+      transport.publish({
+        exchange: ex.name,
+        routingKey,
+        body: Buffer.from(correlationId),
+        properties: { correlationId, deliveryMode: 1, contentType: "application/json", headers: { h: "v" } },
+        mandatory: true,
+        confirm: false,
+      });
+    await unconfirmed("somebody.home", "c-1");
+    await unconfirmed("nobody.home", "c-2"); // resolves: nothing waits for the broker
+    // A confirmed publish's return rejects that publish and is not reported to the listeners.
+    await assert.rejects(
+      send(transport, ex.name, "nobody.else", "x", { mandatory: true, properties: { correlationId: "c-3" } }),
+      UndeliverableMessage,
+    );
+    await inbox.settlesAt(1);
+    const delivered = inbox.deliveries[0]!;
+    assert.equal(delivered.body.toString(), "c-1");
+    assert.equal(delivered.properties.correlationId, "c-1");
+    assert.equal(delivered.properties.deliveryMode, 1);
+    assert.equal(delivered.properties.headers.h, "v");
+    await eventually(() => assert.equal(returns.length, 1));
+    const [returned] = returns;
+    assert.deepEqual(
+      [returned?.exchange, returned?.routingKey, returned?.properties.correlationId],
+      [ex.name, "nobody.home", "c-2"],
+    );
+    off?.();
+    await unconfirmed("nobody.home", "c-4");
+    await sleep(QUIET_MS);
+    assert.equal(returns.length, 1, "a removed listener hears no more returns");
   });
 
   test("publishing to a missing exchange rejects (NOT_FOUND) and the transport carries on", async () => {
@@ -558,6 +611,32 @@ function describeSettlement(connect: MakeTransport): void {
     assert.equal(again!.redelivered, true);
     again!.reject(false);
     await inbox.settlesAt(2);
+  });
+
+  test("noAck: the broker forgets each message as it sends it; ack and reject are no-ops", async () => {
+    const transport = await connect();
+    const ex = topic();
+    // Auto-delete: should the consumer's channel close, the queue goes, and what it holds with it.
+    const q = queue({ autoDelete: true });
+    const { inbox, consumer } = await consume(transport, {
+      exchange: ex,
+      queue: q,
+      noAck: true,
+      prefetch: 1,
+    });
+    await sendAll(transport, ex.name, "k", range(4));
+    // prefetch does not hold back a noAck consumer: all four arrive unsettled.
+    await inbox.waitFor(4);
+    inbox.deliveries[0]!.ack();
+    inbox.deliveries[1]!.reject(true); // nothing to requeue: the broker has forgotten it
+    await sleep(QUIET_MS);
+    // Still consuming on the same channel: on AMQP, settling a noAck delivery's tag would have
+    // closed it, deleting the queue, and this message would be lost.
+    await send(transport, ex.name, "k", "m4");
+    await inbox.settlesAt(5);
+    assert.deepEqual(inbox.bodies, range(5));
+    await consumer.close();
+    assert.equal(transport.status, "connected");
   });
 
   test("settles once: later ack/reject calls are no-ops", async () => {

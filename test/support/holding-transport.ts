@@ -51,6 +51,7 @@ export function holdingTransport(
     purgeQueue: (name) => inner.purgeQueue(name),
     consume: (spec) => inner.consume(spec),
     onStatus: (listener) => inner.onStatus(listener),
+    onReturn: (listener) => inner.onReturn?.(listener) ?? (() => undefined),
     close: () => inner.close(),
     published,
     publish(message) {

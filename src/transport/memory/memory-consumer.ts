@@ -40,6 +40,8 @@ export class MemoryConsumer implements Consumer, QueueConsumer {
     const tag = ++this.#lastTag;
     this.#unacked.set(tag, message);
     const delivery = this.#delivery(tag, message);
+    // noAck: settled as it is sent, so the delivery's own ack and reject find nothing to settle.
+    if (this.spec.noAck === true) delivery.ack();
     try {
       this.spec.onMessage(delivery);
     } catch (err) {

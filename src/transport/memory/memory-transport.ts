@@ -16,6 +16,7 @@ import type {
   OutgoingMessage,
   QueueSpec,
   QueueStatus,
+  ReturnedMessage,
   Transport,
   TransportStatus,
 } from "../transport.js";
@@ -37,8 +38,10 @@ export interface MemoryTransportOptions {
  * A transport to an in-memory broker, for tests and for running several services in one process
  * without RabbitMQ (`AMQP_URI: "memory://"`). It behaves like {@link AmqpTransport} through the
  * `Transport` port (the contract suite in `test/contract` runs on both): publishes are confirmed,
- * mandatory messages no queue takes reject with `UndeliverableMessage`, deliveries are
- * asynchronous, bodies and headers are copies in their wire form.
+ * mandatory messages no queue takes reject with `UndeliverableMessage` (or, published with
+ * `confirm: false`, are reported to `onReturn` listeners a moment later, as a broker returns
+ * them after the publish), deliveries are asynchronous, bodies and headers are copies in their
+ * wire form.
  *
  * @example
  * const broker = new MemoryBroker();
@@ -52,6 +55,7 @@ export class MemoryTransport implements Transport {
   readonly #logger: Logger;
   readonly #consumers = new Set<MemoryConsumer>();
   readonly #listeners = new Set<(status: TransportStatus) => void>();
+  readonly #returnListeners = new Set<(message: ReturnedMessage) => void>();
   #status: TransportStatus = "connected";
 
   constructor(options: MemoryTransportOptions = {}) {
@@ -71,6 +75,11 @@ export class MemoryTransport implements Transport {
   onStatus(listener: (status: TransportStatus) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onReturn(listener: (message: ReturnedMessage) => void): () => void {
+    this.#returnListeners.add(listener);
+    return () => this.#returnListeners.delete(listener);
   }
 
   async declareExchange(spec: ExchangeSpec): Promise<void> {
@@ -128,9 +137,14 @@ export class MemoryTransport implements Transport {
   async publish(message: OutgoingMessage): Promise<void> {
     this.#checkOpen();
     const routed = this.broker.publish(message);
-    if (!routed && message.mandatory === true) {
-      throw new UndeliverableMessage(message.exchange, message.routingKey);
-    }
+    if (routed || message.mandatory !== true) return;
+    if (message.confirm !== false) throw new UndeliverableMessage(message.exchange, message.routingKey);
+    // Unconfirmed: the publish has succeeded as far as its caller knows; the return comes after.
+    const { exchange, routingKey, properties } = message;
+    const returned: ReturnedMessage = { exchange, routingKey, properties: { ...properties } };
+    setImmediate(() => {
+      for (const listener of this.#returnListeners) listener(returned);
+    });
   }
 
   /** Closes the connection: unsettled deliveries are requeued, exclusive queues deleted. */

@@ -1,0 +1,53 @@
+/**
+ * One publishing channel of the transport's connection (the confirm channel, or the plain one for
+ * unconfirmed messages): the one open now, and the opening of the next once it closes, shared by
+ * every publish waiting for it so that one channel is opened, not one per publish.
+ */
+import type { ChannelModel } from "amqplib";
+
+/** What the slot needs to know of a publisher. */
+export interface SlotPublisher {
+  readonly open: boolean;
+  close(): Promise<void>;
+}
+
+/** A publishing channel, opened on demand and again after it closes. */
+export class PublisherSlot<P extends SlotPublisher> {
+  /** The publisher opened last (it may have closed since: check `open`). */
+  current: P | undefined;
+  readonly #create: (model: ChannelModel) => Promise<P>;
+  #opening: Promise<P> | undefined;
+
+  constructor(create: (model: ChannelModel) => Promise<P>) {
+    this.#create = create;
+  }
+
+  /** The open publisher, if there is one (the hot path: no promise). */
+  get ready(): P | undefined {
+    const current = this.current;
+    return current?.open ? current : undefined;
+  }
+
+  /** Opens a publisher on `model`, once for all the publishes asking meanwhile. */
+  openOn(model: ChannelModel): Promise<P> {
+    this.#opening ??= this.#create(model)
+      .then((publisher) => {
+        this.current = publisher;
+        return publisher;
+      })
+      .finally(() => {
+        this.#opening = undefined;
+      });
+    return this.#opening;
+  }
+
+  /** Forgets the publisher of a connection that is gone. */
+  forget(): void {
+    this.current = undefined;
+  }
+
+  /** Closes the publisher, if any. */
+  async close(): Promise<void> {
+    await this.current?.close();
+  }
+}
