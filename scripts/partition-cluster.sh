@@ -18,9 +18,9 @@
 # $ENOKI_PARTITION_DIR (default /tmp/enoki-partition). Nothing here uses the loopback cluster of
 # scripts/cluster.sh or the machine's default broker: other namespaces, other ports, other files.
 #
-# A partition is a pair of blackhole routes per cut link: node N's namespace drops what it sends
-# to the other two nodes, and theirs drop what they send to node N. The root namespace keeps its
-# routes to all three, so the clients of node N stay connected to a node cut from its peers.
+# A partition is made of blackhole routes: node N's namespace drops what it sends to the other
+# nodes, and theirs drop what they send to node N. The root namespace keeps its routes to all
+# three, so the clients of node N stay connected to a node cut off from its peers.
 set -euo pipefail
 
 BASE=${ENOKI_PARTITION_DIR:-/tmp/enoki-partition}
@@ -201,25 +201,33 @@ cmd_uris() {
   for n in "${NODES[@]}"; do echo "amqp://guest:guest@$(node_ip "$n"):5672/"; done
 }
 
-# Adds (`add`) or deletes (`del`) the blackhole routes between node N and the two others.
-cut_routes() { # add|del, node
-  local op=$1 n=$2
-  for m in "${NODES[@]}"; do
-    [ "$m" = "$n" ] && continue
-    route "$op" "$n" "$m"
-    route "$op" "$m" "$n"
-  done
+# A blackhole route in a namespace: add it if absent, or delete it if present (idempotent).
+blackhole() { # add|del, in node's namespace, prefix
+  local op=$1 ns
+  ns=$(netns "$2")
+  local exists
+  exists=$(ip -n "$ns" route show type blackhole "$3" 2>/dev/null)
+  if [ "$op" = add ] && [ -z "$exists" ]; then ip -n "$ns" route add blackhole "$3"; fi
+  if [ "$op" = del ] && [ -n "$exists" ]; then ip -n "$ns" route del blackhole "$3"; fi
 }
 
-route() { # add|del, in node's namespace, to node
-  local op=$1 from=$2 to=$3
-  local exists
-  exists=$(ip -n "$(netns "$from")" route show type blackhole "$(node_ip "$to")/32" 2>/dev/null)
-  if [ "$op" = add ] && [ -z "$exists" ]; then
-    ip -n "$(netns "$from")" route add blackhole "$(node_ip "$to")/32"
-  elif [ "$op" = del ] && [ -n "$exists" ]; then
-    ip -n "$(netns "$from")" route del blackhole "$(node_ip "$to")/32"
-  fi
+# Node N's side of the cut is one route, $SUBNET.0/25, which covers every node's address but not
+# the bridge's (.254, where the clients' connections come from: the connected /24 route still
+# carries it). One route makes both of N's links go down, and come back, at the same instant.
+# Links that come back one at a time would let N reach one peer and not the other for a moment:
+# an overlapping partition, after which Erlang's `global` can hang and N never finishes booting.
+cmd_partition() { # node
+  local n=$1
+  blackhole add "$n" "$SUBNET.0/25"
+  for m in "${NODES[@]}"; do [ "$m" = "$n" ] || blackhole add "$m" "$(node_ip "$n")/32"; done
+}
+
+# The peers' routes go first: while N's own route holds, no connection to N can form, so N's links
+# all come back together when it goes.
+cmd_heal() { # node
+  local n=$1
+  for m in "${NODES[@]}"; do [ "$m" = "$n" ] || blackhole del "$m" "$(node_ip "$n")/32"; done
+  blackhole del "$n" "$SUBNET.0/25"
 }
 
 check_node() {
@@ -239,11 +247,11 @@ status) cmd_status ;;
 uris) cmd_uris ;;
 partition)
   check_node "${2:-}"
-  cut_routes add "$2"
+  cmd_partition "$2"
   ;;
 heal)
   check_node "${2:-}"
-  cut_routes del "$2"
+  cmd_heal "$2"
   ;;
 ctl)
   check_node "${2:-}"
