@@ -63,6 +63,8 @@ interface Counts {
   failed: Record<string, number>;
   /** Failures that are not one of Enoki's typed errors. */
   unclear: number;
+  /** Per failure (caller, error name): its first message, and when it was first and last seen (ms from the cut). */
+  failures: Record<string, { message: string; firstMs: number; lastMs: number }>;
   lost: number;
   wrong: number;
   duplicated: number;
@@ -84,6 +86,7 @@ interface Counts {
 
 interface Outcome {
   outcome: string;
+  message?: string;
   clear: boolean;
   caller: number;
   sentAt: number;
@@ -208,14 +211,20 @@ async function partitionScenario(): Promise<Counts> {
     let lost = 0;
     let unclear = 0;
     let slowestCallMs = 0;
+    const failures: Counts["failures"] = {};
     const answeredBy: number[][] = callers.map(() => [cutAt]);
-    for (const { outcome, clear, caller, sentAt, endedAt } of outcomes.values()) {
+    for (const { outcome, message, clear, caller, sentAt, endedAt } of outcomes.values()) {
       if (outcome === "ok" && endedAt >= cutAt) answeredBy[caller]!.push(endedAt);
       if (outcome === "ok") answered++;
       else if (outcome === "wrong") wrong++;
       else failed[outcome] = (failed[outcome] ?? 0) + 1;
       if (outcome === RpcTimeout.name) lost++;
       if (outcome !== "ok" && outcome !== "wrong" && !clear) unclear++;
+      if (message !== undefined) {
+        const key = `${"XY"[caller]} ${outcome}`;
+        const seen = failures[key] ?? { message, firstMs: endedAt - cutAt, lastMs: endedAt - cutAt };
+        failures[key] = { ...seen, lastMs: Math.max(seen.lastMs, endedAt - cutAt) };
+      }
       if (sentAt >= cutAt) slowestCallMs = Math.max(slowestCallMs, endedAt - sentAt);
     }
     const counts: Counts = {
@@ -223,6 +232,7 @@ async function partitionScenario(): Promise<Counts> {
       answered,
       failed,
       unclear,
+      failures,
       lost,
       wrong,
       duplicated: [...runs.values()].filter((count) => count > 1).length,
@@ -257,16 +267,25 @@ async function partitionScenario(): Promise<Counts> {
       const id = nextId++;
       const sentAt = Date.now();
       let outcome: string;
+      let message: string | undefined;
       let clear = true;
       try {
         const result = await caller.rpc[name]!.echo!(id, WORK_MS);
         outcome = result === id ? "ok" : "wrong";
       } catch (err) {
         outcome = (err as Error).name;
+        message = (err as Error).message;
         clear = err instanceof EnokiError;
         await sleep(100); // a failing caller does not spin
       }
-      outcomes.set(id, { outcome, clear, caller: index, sentAt, endedAt: Date.now() });
+      outcomes.set(id, {
+        outcome,
+        ...(message !== undefined && { message }),
+        clear,
+        caller: index,
+        sentAt,
+        endedAt: Date.now(),
+      });
     }
   }
 }
