@@ -75,12 +75,16 @@ interface Counts {
   eventsDuplicated: number;
   /** From the cut until node 3 paused (closed its AMQP listener). */
   pausedAfterMs: number;
+  /** When (ms from the cut) node 3 accepted AMQP connections again while still cut off, if it did. */
+  reopenedMs: number | null;
   /** From the heal until node 3 accepted AMQP connections again (it had finished booting). */
   amqpBackAfterHealMs: number;
   /** From the heal until every node ran, accepted AMQP, and node 1 saw all three. */
   wholeAfterHealMs: number;
   /** Per caller (X, Y): the longest time without an answered call, from the cut on. */
   outageMs: number[];
+  /** Per caller: the longest time without an answered call from the heal on. */
+  afterHealOutageMs: number[];
   slowestCallMs: number;
 }
 
@@ -127,6 +131,17 @@ async function timeUntil(problem: () => Promise<string | undefined>, limitMs: nu
     await sleep(250);
   }
   return Date.now() - start;
+}
+
+/** Whether node 3, once paused, accepts AMQP connections again before `until`: when it first did, or null. */
+async function watchReopening(until: number): Promise<number | null> {
+  let reopened: number | null = null;
+  while (Date.now() < until - 500) {
+    if (reopened === null && (await acceptsAmqp(CUT))) reopened = Date.now();
+    await sleep(500);
+  }
+  await sleep(Math.max(0, until - Date.now()));
+  return reopened === null ? null : reopened - (until - PARTITION_MS);
 }
 
 /** The longest interval between times, counting the interval up to `end`. */
@@ -194,7 +209,7 @@ async function partitionScenario(label: string, declareFrom: NodeNumber): Promis
       async () => ((await acceptsAmqp(CUT)) ? `node ${CUT} still accepts AMQP connections` : undefined),
       PARTITION_MS,
     );
-    await sleep(cutAt + PARTITION_MS - Date.now());
+    const reopenedMs = await watchReopening(cutAt + PARTITION_MS);
     const healAt = Date.now();
     await partitionScript("heal", String(CUT));
     healed = true;
@@ -248,9 +263,13 @@ async function partitionScenario(label: string, declareFrom: NodeNumber): Promis
       eventsLost: sentEvents.filter((n) => !ticks.has(n)).length,
       eventsDuplicated: [...ticks.values()].filter((count) => count > 1).length,
       pausedAfterMs,
+      reopenedMs,
       amqpBackAfterHealMs,
       wholeAfterHealMs,
       outageMs: answeredBy.map((times) => longestGap(times, stoppedAt)),
+      afterHealOutageMs: answeredBy.map((times) =>
+        longestGap([healAt, ...times.filter((t) => t >= healAt)], stoppedAt),
+      ),
       slowestCallMs,
     };
     console.log(
@@ -329,10 +348,16 @@ async function assertRecovered(counts: Counts): Promise<void> {
   );
   assert.equal(counts.eventsLost, 0, "an event dispatched (confirmed) was never handled");
   assert.ok(counts.answered > 0);
-  // Each caller is answered again while the partition lasts: the majority carries the service.
+  // The caller on the majority's side is answered while the partition lasts. The caller on the
+  // cut node is not always: RabbitMQ sometimes refuses its calls (MessageRefused, counted above)
+  // until the heal (docs/reliability.md). Both are answered soon after the heal.
   assert.ok(
-    counts.outageMs.every((ms) => ms < PARTITION_MS),
-    `a caller went unanswered as long as the partition: ${counts.outageMs}`,
+    counts.outageMs[1]! < PARTITION_MS,
+    `caller Y went unanswered as long as the partition: ${counts.outageMs}`,
+  );
+  assert.ok(
+    counts.afterHealOutageMs.every((ms) => ms < 10_000),
+    `a caller went unanswered too long after the heal: ${counts.afterHealOutageMs}`,
   );
   assert.equal(await notWhole(), undefined, "the cluster is whole again after the heal");
 }
