@@ -40,6 +40,7 @@ import {
   ctl,
   type NodeNumber,
   notWhole,
+  openConnectionsTo,
   partitionScript,
   partitionVhost,
 } from "../support/partition-nodes.js";
@@ -77,6 +78,8 @@ interface Counts {
   pausedAfterMs: number;
   /** When (ms from the cut) node 3 accepted AMQP connections again while still cut off, if it did. */
   reopenedMs: number | null;
+  /** TCP connections of the test's clients still established to node 3 just before the heal. */
+  openToCutNodeAtHeal: number;
   /** From the heal until node 3 accepted AMQP connections again (it had finished booting). */
   amqpBackAfterHealMs: number;
   /** From the heal until every node ran, accepted AMQP, and node 1 saw all three. */
@@ -210,6 +213,7 @@ async function partitionScenario(label: string, declareFrom: NodeNumber): Promis
       PARTITION_MS,
     );
     const reopenedMs = await watchReopening(cutAt + PARTITION_MS);
+    const openToCutNodeAtHeal = await openConnectionsTo(CUT);
     const healAt = Date.now();
     await partitionScript("heal", String(CUT));
     healed = true;
@@ -264,6 +268,7 @@ async function partitionScenario(label: string, declareFrom: NodeNumber): Promis
       eventsDuplicated: [...ticks.values()].filter((count) => count > 1).length,
       pausedAfterMs,
       reopenedMs,
+      openToCutNodeAtHeal,
       amqpBackAfterHealMs,
       wholeAfterHealMs,
       outageMs: answeredBy.map((times) => longestGap(times, stoppedAt)),

@@ -110,3 +110,12 @@ export async function notWhole(): Promise<string | undefined> {
     return `node 1 reports partitions ${JSON.stringify(view.partitions)}`;
   return undefined;
 }
+
+/**
+ * How many TCP connections from this (root) namespace to node `n`'s AMQP port are established:
+ * whether clients are still connected to a node that has paused.
+ */
+export async function openConnectionsTo(n: NodeNumber): Promise<number> {
+  const { stdout } = await run("ss", ["-tnH", "state", "established", "dst", `${addressOf(n)}:5672`]);
+  return stdout.split("\n").filter((line) => line.trim() !== "").length;
+}
