@@ -52,7 +52,7 @@ all)
   run_partition || code=1
   ;;
 *)
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,11p' "$0" >&2
   exit 2
   ;;
 esac
