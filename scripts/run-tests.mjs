@@ -13,7 +13,8 @@
 //
 //   npm test                      every tier
 //   npm test -- test/unit         only files under these paths (a file path runs that file)
-//   npm run test:cluster          test/cluster, on a three-node cluster (never part of npm test)
+//   npm run test:cluster          test/cluster, on three-node clusters (never part of npm test;
+//                                 scripts/test-cluster.sh)
 //
 // Only the unit and type tiers run without RabbitMQ: the run's vhost is made only when a
 // selected file is in another tier.

@@ -75,7 +75,7 @@ export { Cluster, type ConnectOptions, connect } from "./standalone/cluster.js";
 export { type TimerOptions, timer } from "./timer/timer.js";
 export type { SpanPayloadOptions } from "./tracing/span-payload.js";
 export { maskUri, type TlsOptions } from "./transport/broker-uri.js";
-export { ConnectionLost, UndeliverableMessage } from "./transport/errors.js";
+export { ConnectionLost, MessageRefused, UndeliverableMessage } from "./transport/errors.js";
 export { MemoryBroker, type QueueInfo } from "./transport/memory/memory-broker.js";
 export { type QueueType, QueueTypeMismatch } from "./transport/queue-type.js";
 export { ConfigurationError, EnokiError } from "./util/enoki-error.js";

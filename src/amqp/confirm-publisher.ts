@@ -8,7 +8,7 @@
  * correlation id, and that message's ack then rejects it.
  */
 import type { ConfirmChannel, Message } from "amqplib";
-import { ConnectionLost, UndeliverableMessage } from "../transport/errors.js";
+import { ConnectionLost, MessageRefused, UndeliverableMessage } from "../transport/errors.js";
 import type { OutgoingMessage } from "../transport/transport.js";
 import { settleWithin } from "../util/within.js";
 import { CLOSE_TIMEOUT_MS } from "./amqp-consumer.js";
@@ -129,7 +129,7 @@ interface PushConfirm {
 // the channel (or its connection) went first: only the latter is worth publishing again.
 function confirmError(err: unknown, closed: Error | undefined): Error {
   if (err instanceof Error && err.message === "message nacked") {
-    return new Error("The broker refused the message (basic.nack)");
+    return new MessageRefused(undefined, { cause: err });
   }
   return (
     closed ?? new ConnectionLost("The channel closed before the broker confirmed the message", { cause: err })

@@ -25,3 +25,16 @@ export class ConnectionLost extends EnokiError {
     this.name = "ConnectionLost";
   }
 }
+
+/**
+ * The broker refused to take responsibility for a published message (`basic.nack`): a queue it
+ * was routed to could not accept it, as a quorum queue that has lost the majority of its nodes.
+ * Publishing it again at once would meet the same answer.
+ */
+export class MessageRefused extends EnokiError {
+  readonly code = "ENOKI_MESSAGE_REFUSED";
+  constructor(message = "The broker refused the message (basic.nack)", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MessageRefused";
+  }
+}
