@@ -1,9 +1,10 @@
 /**
  * npm run bench:broker: what each feature of Nameko's RPC wire costs the broker (issue 16,
- * target 2). A raw amqplib echo pair, 100 calls in flight, starts as the plainest request/reply
- * (default exchange, non-durable queues, transient messages, no confirms) and adds one of
- * Nameko's features per row, ending with everything Enoki's transient mode keeps and then with
- * persistent messages (every guarantee). Prints calls/s and the broker's CPU-s per 10k calls.
+ * target 2). A raw amqplib echo pair starts as the plainest request/reply (default exchange,
+ * non-durable queues, transient messages, no confirms) and adds one of Nameko's features per row:
+ * first what a Nameko peer requires (which is what Enoki's transient mode keeps), then the
+ * guarantees, ending with persistent messages (every guarantee: Enoki's default). Prints calls/s
+ * and the broker's CPU-s per 10k calls at 100 in flight, and the p50 latency of one call at a time.
  */
 import { randomUUID } from "node:crypto";
 import amqplib, { type Channel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
@@ -13,6 +14,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CALLS = Math.round(20_000 * SCALE);
 const IN_FLIGHT = 100;
+// Then one call at a time, for what each feature adds to a call's latency.
+const LATENCY_CALLS = Math.max(20, Math.round(2_000 * SCALE));
 
 /** One way of carrying the call: each row of the report turns one more feature on. */
 interface Wire {
@@ -34,17 +37,20 @@ const STEPS: readonly [string, Partial<Wire>][] = [
   ["+ topic exchange", { topicExchange: true }],
   ["+ durable request queue", { durableQueues: true }],
   ["+ mandatory", { mandatory: true }],
-  ["+ replies via exchange to a durable queue (all a Nameko peer requires)", { replyExchange: true }],
+  [
+    "+ replies via exchange to a durable queue (all a Nameko peer requires; Enoki, RPC_PERSISTENT: false)",
+    { replyExchange: true },
+  ],
   ["+ replies acked", { ackReplies: true }],
   ["+ publisher confirms", { confirms: true }],
-  ["+ ack after the reply is confirmed (Enoki, RPC_PERSISTENT: false)", { ackAfterReply: true }],
+  ["+ ack after the reply is confirmed", { ackAfterReply: true }],
   ["+ persistent messages (every guarantee)", { persistent: true }],
 ];
 
 const { uri, drop } = benchVhost("enoki-broker-cost");
 const EXCHANGE = "bench-rpc";
 
-async function run(wire: Wire, queue: string): Promise<{ rate: number; brokerPer10k: number }> {
+async function run(wire: Wire, queue: string): Promise<{ rate: number; brokerPer10k: number; p50: number }> {
   const serverConn = await amqplib.connect(uri, { noDelay: true });
   const clientConn = await amqplib.connect(uri, { noDelay: true });
   try {
@@ -82,7 +88,8 @@ async function run(wire: Wire, queue: string): Promise<{ rate: number; brokerPer
     const started = performance.now();
     await drive(call, CALLS);
     const seconds = (performance.now() - started) / 1000;
-    return { rate: CALLS / seconds, brokerPer10k: ((brokerCpu() - before) * 10_000) / CALLS };
+    const brokerPer10k = ((brokerCpu() - before) * 10_000) / CALLS;
+    return { rate: CALLS / seconds, brokerPer10k, p50: await p50Latency(call) };
   } finally {
     await clientConn.close();
     await serverConn.close();
@@ -116,6 +123,17 @@ function reply(ch: Channel, wire: Wire, msg: ConsumeMessage): void {
   if (!wire.ackAfterReply) ack();
 }
 
+/** The median latency of one call at a time, in µs. */
+async function p50Latency(call: () => Promise<void>): Promise<number> {
+  const latencies: number[] = [];
+  for (let i = 0; i < LATENCY_CALLS; i++) {
+    const t = performance.now();
+    await call();
+    latencies.push((performance.now() - t) * 1000);
+  }
+  return median(latencies);
+}
+
 async function drive(call: () => Promise<void>, calls: number): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -126,7 +144,10 @@ async function drive(call: () => Promise<void>, calls: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const rows = ["| wire | calls/s | broker CPU-s per 10k calls |", "|---|---|---|"];
+  const rows = [
+    `| wire | calls/s at ${IN_FLIGHT} in flight | broker CPU-s per 10k calls | p50 µs at 1 in flight |`,
+    "|---|---|---|---|",
+  ];
   let wire: Wire = {
     topicExchange: false,
     durableQueues: false,
@@ -144,13 +165,14 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) samples.push(await run(wire, `bench-cost-${i}`));
       const rate = median(samples.map((s) => s.rate));
       const broker = median(samples.map((s) => s.brokerPer10k));
-      rows.push(`| ${name} | ${rate.toFixed(0)} | ${broker.toFixed(2)} |`);
+      const p50 = median(samples.map((s) => s.p50));
+      rows.push(`| ${name} | ${rate.toFixed(0)} | ${broker.toFixed(2)} | ${p50.toFixed(0)} |`);
       process.stderr.write(`${name}: ${rate.toFixed(0)} calls/s\n`);
     }
   } finally {
     drop();
   }
-  rows.push("", `(${IN_FLIGHT} calls in flight, ${ROUNDS} rounds, medians; Node ${process.version})`);
+  rows.push("", `(${ROUNDS} rounds, medians; Node ${process.version})`);
   console.log(rows.join("\n"));
 }
 

@@ -41,10 +41,13 @@ test("npm run bench:broker prints the broker's cost as each feature of Nameko's 
   timeout: 180_000,
 }, async () => {
   const stdout = await run("bench:broker");
-  const rows = [...stdout.matchAll(/^\| ([^|]+) \| \d+ \| \d+\.\d\d \|$/gm)].map((m) => m[1]);
+  const rows = [...stdout.matchAll(/^\| ([^|]+) \| \d+ \| \d+\.\d\d \| \d+ \|$/gm)].map((m) => m[1]);
   assert.equal(rows.length, 9, stdout);
   assert.equal(rows[0], "plain request/reply");
   // The row that marks what a Nameko peer requires, before the guarantees Enoki adds.
-  assert.equal(rows[4], "+ replies via exchange to a durable queue (all a Nameko peer requires)");
+  assert.equal(
+    rows[4],
+    "+ replies via exchange to a durable queue (all a Nameko peer requires; Enoki, RPC_PERSISTENT: false)",
+  );
   assert.equal(rows[8], "+ persistent messages (every guarantee)");
 });
