@@ -111,6 +111,10 @@ const RUN_ELSEWHERE: Readonly<Record<string, { file: string; evidence: string }>
     evidence: "startCommandLine(WATCH, {",
   },
   "npm run bench": { file: "test/examples/bench.test.ts", evidence: 'execFile)("npm", ["run", "bench"]' },
+  "npm run bench:broker": {
+    file: "test/examples/bench-scripts.test.ts",
+    evidence: 'await run("bench:broker")',
+  },
   // "Quick start in a new project": run in a temporary project where this package's tarball is
   // installed in place of `npm install enoki` (test/examples/package.test.ts).
   "mkdir greeting && cd greeting": {
