@@ -10,6 +10,7 @@
 #   scripts/partition-cluster.sh partition N   cut node N (1-3) off from the two others (clients still reach it)
 #   scripts/partition-cluster.sh heal N        undo `partition N`
 #   scripts/partition-cluster.sh ctl N ARGS... rabbitmqctl against node N
+#   scripts/partition-cluster.sh check         exit 0 if this machine can run it, else say why and exit 1
 #
 # The network: a bridge enokipbr0 (10.213.0.254/24) in the root namespace, where the clients run,
 # and namespaces enoki-p1..3, each joined to it by a veth pair and holding 10.213.0.N. Node
@@ -240,7 +241,34 @@ check_node() {
   esac
 }
 
+# Tried, not assumed: root in a container may list namespaces yet lack the capability to make one,
+# or the kernel the bridge and veth drivers.
+cmd_check() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "needs root (network namespaces)"
+    return 1
+  fi
+  if [ ! -x "$RMQ_BIN/rabbitmq-server" ]; then
+    echo "no rabbitmq-server in $RMQ_BIN"
+    return 1
+  fi
+  local probe="enoki-probe-$$" why=""
+  if ! ip netns add "$probe" 2>/dev/null; then
+    echo "cannot make a network namespace (ip netns add)"
+    return 1
+  fi
+  ip -n "$probe" link add enokiprobe0 type bridge 2>/dev/null || why="cannot make a bridge"
+  [ -n "$why" ] || ip -n "$probe" link add enokiprobe1 type veth peer name enokiprobe2 2>/dev/null ||
+    why="cannot make a veth pair"
+  ip netns delete "$probe"
+  if [ -n "$why" ]; then
+    echo "$why"
+    return 1
+  fi
+}
+
 case "${1:-}" in
+check) cmd_check ;;
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;

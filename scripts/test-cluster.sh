@@ -23,7 +23,7 @@ trap stop_started EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-can_partition() { [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1; }
+can_partition() { scripts/partition-cluster.sh check >/dev/null 2>&1; }
 
 run_node_loss() {
   STARTED+=(scripts/cluster.sh)
