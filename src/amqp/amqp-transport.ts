@@ -93,7 +93,16 @@ export class AmqpTransport implements Transport {
     async (model) => new ConfirmPublisher(await model.createConfirmChannel()),
   );
   readonly #unconfirmed = new PublisherSlot(
-    async (model) => new PlainPublisher(await model.createChannel(), (m) => this.#onReturned(m)),
+    async (model) =>
+      new PlainPublisher(
+        await model.createChannel(),
+        (m) => this.#onReturned(m),
+        (err) =>
+          this.#logger.warn(
+            { err: err.message },
+            "the broker closed the channel of unconfirmed (transient) publishes: messages written after the one it refused are lost",
+          ),
+      ),
   );
   #connected = deferred();
   #everConnected = deferred();

@@ -19,7 +19,16 @@ export class PlainPublisher {
   #drained: Promise<void> | undefined;
   #closed: Error | undefined;
 
-  constructor(channel: Channel, onReturn: (message: ReturnedMessage) => void) {
+  /**
+   * @param onError - told when the broker closes the channel with an error: the messages written
+   *   after the one it refused are discarded with it, and their publishes have resolved already,
+   *   so this is the only trace of them (their callers see timeouts).
+   */
+  constructor(
+    channel: Channel,
+    onReturn: (message: ReturnedMessage) => void,
+    onError: (err: Error) => void = () => {},
+  ) {
     this.#channel = channel;
     channel.on("return", (msg: Message) => onReturn(returned(msg)));
     channel.on("close", () => {
@@ -28,6 +37,7 @@ export class PlainPublisher {
     // Errors arrive with the close; amqplib also emits them, and an unheard 'error' would throw.
     channel.on("error", (err: Error) => {
       this.#closed = new ConnectionLost(`The publishing channel closed: ${err.message}`, { cause: err });
+      onError(err);
     });
   }
 
