@@ -8,16 +8,21 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
+const FALLBACK_CODES = new Set<unknown>([
+  "ERR_REQUIRE_ESM",
+  "ERR_REQUIRE_ASYNC_MODULE",
+  "ERR_REQUIRE_CYCLE_MODULE",
+]);
 
 /** `import(specifier)` (relative to this folder), done synchronously when Node allows it. */
 export async function loadModule<T>(specifier: string): Promise<T> {
   try {
     return require(specifier) as T;
   } catch (err) {
-    // Node without require(esm), or a module with a top-level await (which require() cannot
-    // wait for): the asynchronous loader, as before.
+    // Node without require(esm), a module with a top-level await (which require() cannot wait
+    // for), or one in a cycle still being loaded: the asynchronous loader, as before.
     const code = (err as { code?: unknown }).code;
-    if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw err;
+    if (!FALLBACK_CODES.has(code)) throw err;
     return (await import(specifier)) as T;
   }
 }
