@@ -9,9 +9,9 @@
  * A third baseline does on raw amqplib everything Nameko's wire asks for (bench/servers/raw-server.ts),
  * so the report separates what the wire costs from what Enoki itself adds.
  *
- * Then (bench/large-and-many.ts, bench/process-footprint.ts) 64 KiB and 1 MiB payloads, 10,000
- * calls in flight from one client, and the hello example's startup and idle memory under
- * `enoki run`, compiled to JavaScript and as TypeScript.
+ * First (bench/process-footprint.ts) the hello example's startup and idle memory under `enoki
+ * run`, compiled to JavaScript and as TypeScript, on a quiet broker; last (bench/large-and-many.ts)
+ * 64 KiB and 1 MiB payloads and 10,000 calls in flight from one client.
  *
  * The targets of issue 16 end the report as lines a script can read:
  * `target <name>: <value> (goal <op> <number>) PASS|FAIL` (bench/targets.ts). Compare ratios
@@ -32,6 +32,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const CALLS: Record<number, number> = { 1: 3000 * SCALE, 10: 10_000 * SCALE, 100: 20_000 * SCALE };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Math.ceil(500 * SCALE);
+// Starts are cheap (about 2.5 s each, most of it the idle wait before reading RSS) and noisy.
+const FOOTPRINT_ROUNDS = Number(process.env.BENCH_FOOTPRINT_ROUNDS ?? 5);
 
 interface Sample {
   rate: number;
@@ -100,6 +102,8 @@ function enokiClient(cluster: Awaited<ReturnType<typeof connect>>, service = "be
 }
 
 async function main() {
+  const hello = compileHello();
+  const footprints = await footprint(hello);
   const rawServer = await startServer("raw-server.ts", ["bench-raw"]);
   const rawNamekoServer = await startServer("raw-server.ts", ["bench-raw-nameko", "nameko"]);
   const rawQuorumServer = await startServer("raw-server.ts", ["bench-raw-quorum", "nameko-quorum"]);
@@ -143,7 +147,11 @@ async function main() {
         }
       }
     }
-    extra = await largeManyAndFootprint({ raw, [RAW_NAMEKO]: rawNameko, enoki, [TRANSIENT]: transient });
+    const loaded = await largeAndMany({ raw, [RAW_NAMEKO]: rawNameko, enoki, [TRANSIENT]: transient });
+    const jsAfterLoad = median(
+      await sequence(ROUNDS, async () => (await measureFootprint(uri, hello)).startupMs),
+    );
+    extra = { ...loaded, ...footprints, jsAfterLoad };
   } finally {
     await raw.close();
     await rawNameko.close();
@@ -168,6 +176,8 @@ interface Extra {
   readonly many: Awaited<ReturnType<typeof manyInFlight>>;
   readonly js: Footprint;
   readonly ts: Footprint;
+  /** The compiled start again, after the load phases, with every bench server and client still connected. */
+  readonly jsAfterLoad: number;
 }
 
 const PAYLOADS: Record<string, { bytes: number; calls: number }> = {
@@ -186,8 +196,10 @@ interface PayloadSample {
   readonly brokerMs: number;
 }
 
-/** Targets 3 and 5 of issue 16: large payloads, many calls in flight, and the process's footprint. */
-async function largeManyAndFootprint(clients: Record<PayloadSystem, EchoClient>): Promise<Extra> {
+/** Target 5 of issue 16: large payloads and many calls in flight. */
+async function largeAndMany(
+  clients: Record<PayloadSystem, EchoClient>,
+): Promise<Pick<Extra, "payload" | "many">> {
   const payload: Extra["payload"] = {};
   for (const [name, { bytes, calls }] of Object.entries(PAYLOADS)) {
     const value = "x".repeat(bytes);
@@ -214,19 +226,32 @@ async function largeManyAndFootprint(clients: Record<PayloadSystem, EchoClient>)
   const enoki = clients.enoki;
   const many = await manyInFlight(enoki, MANY);
   process.stderr.write(`${MANY} in flight: ${many.completed} completed in ${many.seconds.toFixed(1)} s\n`);
-  const hello = compileHello();
+  return { payload, many };
+}
+
+/**
+ * Target 3 of issue 16: the hello example's startup and idle memory, measured before anything
+ * else runs, since the target is about the process's own start. The report also prints the
+ * compiled start measured after the load phases, with every bench server and client connected.
+ */
+async function footprint(hello: string): Promise<{ js: Footprint; ts: Footprint }> {
+  const helloTs = fileURLToPath(new URL("../examples/hello/hello.ts", import.meta.url));
   const footprints = { js: [] as Footprint[], ts: [] as Footprint[] };
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < FOOTPRINT_ROUNDS; round++) {
     footprints.js.push(await measureFootprint(uri, hello));
-    footprints.ts.push(
-      await measureFootprint(uri, fileURLToPath(new URL("../examples/hello/hello.ts", import.meta.url))),
-    );
+    footprints.ts.push(await measureFootprint(uri, helloTs));
   }
   const pickFootprint = (xs: Footprint[]): Footprint => ({
     startupMs: median(xs.map((f) => f.startupMs)),
     idleRssMb: median(xs.map((f) => f.idleRssMb)),
   });
-  return { payload, many, js: pickFootprint(footprints.js), ts: pickFootprint(footprints.ts) };
+  return { js: pickFootprint(footprints.js), ts: pickFootprint(footprints.ts) };
+}
+
+async function sequence<T>(n: number, run: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await run());
+  return out;
 }
 
 function report(results: Record<string, Record<number, Sample[]>>, extra: Extra) {
@@ -327,6 +352,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     ...targets.map(targetLine),
     `(${MANY} calls in flight from one client: ${extra.many.seconds.toFixed(1)} s, peak RSS growth ${extra.many.peakRssGrowthMb.toFixed(0)} MB;`,
     ` .ts service: idle RSS ${extra.ts.idleRssMb.toFixed(0)} MB)`,
+    `(startup measured first, on a quiet broker; the compiled start after the load phases: ${extra.jsAfterLoad.toFixed(0)} ms)`,
     "(targets 1-2 are for enoki with every Nameko guarantee; the raw Nameko-wire baseline carries the",
     "same wire on raw amqplib, so it shows what the wire costs and what Enoki itself adds)",
     `(${ROUNDS} rounds, medians; Node ${process.version})`,

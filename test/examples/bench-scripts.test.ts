@@ -13,7 +13,7 @@ const run = async (script: string) =>
   (
     await promisify(execFile)("npm", ["run", script], {
       cwd: repoRoot,
-      env: { ...process.env, BENCH_ROUNDS: "1", BENCH_SCALE: "0.02" },
+      env: { ...process.env, BENCH_ROUNDS: "1", BENCH_FOOTPRINT_ROUNDS: "1", BENCH_SCALE: "0.02" },
       maxBuffer: 10 * 1024 * 1024,
       timeout: 170_000, // killed before the test's own limit, not left running
     })
