@@ -292,6 +292,28 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     `${level} in flight: throughput ${(pick("enoki", level, "rate") / pick(DEFAULT_WORKERS, level, "rate")).toFixed(2)}x`;
   rows.push(`max_workers 100 vs the default 10: ${LEVELS.map(workers).join("; ")}`);
   const cpu = (name: string) => pick(name, 100, "serverCpuPer10k") + pick(name, 100, "clientCpuPer10k");
+  // The ratio targets round by round (the systems alternate within a round, so each round's
+  // ratio compares samples taken minutes apart at most): how far one run's noise reaches.
+  const rounds = (name: string, level: number) => results[name]?.[level] ?? [];
+  const spread = (
+    label: string,
+    ratio: (a: Sample, b: Sample) => number,
+    a: string,
+    b: string,
+    level: number,
+  ) => {
+    const xs = rounds(a, level).map((s, i) => ratio(s, rounds(b, level)[i] as Sample));
+    return `${label} ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}x`;
+  };
+  const rate = (x: Sample, y: Sample) => x.rate / y.rate;
+  const cpuRatio = (x: Sample, y: Sample) =>
+    (x.serverCpuPer10k + x.clientCpuPer10k) / (y.serverCpuPer10k + y.clientCpuPer10k);
+  const perRound = [
+    spread("guaranteed_vs_raw_nameko_wire_100", rate, "enoki", RAW_NAMEKO, 100),
+    spread("guaranteed_cpu_per_call_vs_raw_100", cpuRatio, "enoki", "raw", 100),
+    spread("transient_vs_raw_100", rate, TRANSIENT, "raw", 100),
+    spread("transient_p50_vs_raw_1", (x, y) => x.p50 / y.p50, TRANSIENT, "raw", 1),
+  ];
   const targets: Target[] = [
     {
       name: "guaranteed_vs_raw_nameko_wire_100",
@@ -350,6 +372,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
   rows.push(
     "",
     ...targets.map(targetLine),
+    `(round by round, lowest-highest: ${perRound.join("; ")})`,
     `(${MANY} calls in flight from one client: ${extra.many.seconds.toFixed(1)} s, peak RSS growth ${extra.many.peakRssGrowthMb.toFixed(0)} MB;`,
     ` .ts service: idle RSS ${extra.ts.idleRssMb.toFixed(0)} MB)`,
     `(startup measured first, on a quiet broker; the compiled start after the load phases: ${extra.jsAfterLoad.toFixed(0)} ms)`,
