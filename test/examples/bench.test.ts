@@ -74,4 +74,23 @@ test("npm run bench prints every system at every level, the ratios and the targe
     stdout,
     /^quorum vs classic request queue \(raw Nameko wire\): 1 in flight: throughput \d+\.\d\dx, broker CPU per call \d+\.\d\dx;/m,
   );
+  const range = "\\d+\\.\\d\\d-\\d+\\.\\d\\dx";
+  const ratios = [
+    "guaranteed_vs_raw_nameko_wire_100",
+    "guaranteed_cpu_per_call_vs_raw_100",
+    "transient_vs_raw_100",
+    "transient_p50_vs_raw_1",
+  ];
+  assert.match(
+    stdout,
+    new RegExp(
+      `^\\(round by round, lowest-highest: ${ratios.map((r) => `${r} ${range}`).join("; ")}\\)$`,
+      "m",
+    ),
+    "each ratio target's lowest and highest round",
+  );
+  assert.match(
+    stdout,
+    /^\(startup measured first, on a quiet broker; the compiled start after the load phases: \d+ ms\)$/m,
+  );
 });
