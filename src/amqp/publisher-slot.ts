@@ -16,7 +16,7 @@ export class PublisherSlot<P extends SlotPublisher> {
   /** The publisher opened last (it may have closed since: check `open`). */
   current: P | undefined;
   readonly #create: (model: ChannelModel) => Promise<P>;
-  #opening: Promise<P> | undefined;
+  #opening: { readonly model: ChannelModel; readonly publisher: Promise<P> } | undefined;
 
   constructor(create: (model: ChannelModel) => Promise<P>) {
     this.#create = create;
@@ -28,22 +28,33 @@ export class PublisherSlot<P extends SlotPublisher> {
     return current?.open ? current : undefined;
   }
 
-  /** Opens a publisher on `model`, once for all the publishes asking meanwhile. */
+  /**
+   * Opens a publisher on `model`, once for all the publishes asking meanwhile. An opening still
+   * under way on another connection (one that has gone since) is not shared: joining it would fail
+   * the new connection's first publish, or hand it a channel of the old one.
+   */
   openOn(model: ChannelModel): Promise<P> {
-    this.#opening ??= this.#create(model)
-      .then((publisher) => {
-        this.current = publisher;
+    if (this.#opening?.model === model) return this.#opening.publisher;
+    const opening = {
+      model,
+      publisher: this.#create(model).then((publisher) => {
+        // A later opening (on a newer connection) owns the slot now.
+        if (this.#opening === opening) this.current = publisher;
         return publisher;
-      })
-      .finally(() => {
-        this.#opening = undefined;
-      });
-    return this.#opening;
+      }),
+    };
+    this.#opening = opening;
+    const done = () => {
+      if (this.#opening === opening) this.#opening = undefined;
+    };
+    opening.publisher.then(done, done);
+    return opening.publisher;
   }
 
-  /** Forgets the publisher of a connection that is gone. */
+  /** Forgets the publisher of a connection that is gone, and any opening under way on it. */
   forget(): void {
     this.current = undefined;
+    this.#opening = undefined;
   }
 
   /** Closes the publisher, if any. */
