@@ -48,6 +48,8 @@ export class WorkerRunner {
   readonly #doneListeners = new Set<WorkerDoneListener>();
   #dependencies: ReadonlyMap<string, DependencyProvider> = new Map();
   #hooks: Hooks = { setup: [], result: [], teardown: [] };
+  // Most services have no result or teardown hook: their workers skip the await entirely.
+  #hasAfterHooks = false;
 
   constructor(init: WorkerRunnerInit) {
     this.#init = init;
@@ -62,6 +64,7 @@ export class WorkerRunner {
       result: providers.filter((p) => p.workerResult),
       teardown: providers.filter((p) => p.workerTeardown),
     };
+    this.#hasAfterHooks = this.#hooks.result.length > 0 || this.#hooks.teardown.length > 0;
   }
 
   /** Adds a listener told about every finished worker; returns its remover. */
@@ -94,17 +97,16 @@ export class WorkerRunner {
       outgoingHeaders: this.#init.outgoingHeaders,
       messageKey: options?.messageKey,
     });
-    const span = {
-      service: this.#init.serviceName,
-      method: entrypoint.method,
-      kind: entrypoint.kind,
-      data,
-      args,
-      isExpected: (error: unknown) => isExpected(entrypoint, error),
-      payload: entrypoint.spanPayload,
-    };
     return traceWorker(
-      span,
+      () => ({
+        service: this.#init.serviceName,
+        method: entrypoint.method,
+        kind: entrypoint.kind,
+        data,
+        args,
+        isExpected: (error: unknown) => isExpected(entrypoint, error),
+        payload: entrypoint.spanPayload,
+      }),
       (workerSpan) => {
         ctx.useSpan(workerSpan);
         return this.#runInSpan(entrypoint, ctx, args, handleResult);
@@ -130,7 +132,7 @@ export class WorkerRunner {
     const killed = this.#init.killed.aborted;
     if (!killed) await this.#handle(ctx, outcome, handleResult);
     // A refused worker set nothing up: no dependency hook has anything to finish.
-    if (refusal === undefined) await this.#afterHooks(ctx, outcome);
+    if (refusal === undefined && this.#hasAfterHooks) await this.#afterHooks(ctx, outcome);
     if (this.#doneListeners.size > 0) this.#workerDone({ entrypoint, args, context: ctx, outcome });
     return killed ? { status: "killed", outcome } : { status: "finished", outcome };
   }

@@ -80,8 +80,10 @@ export class EventPublisher {
     const body = this.#serializer.encode(payload);
     await this.declare(source);
     const exchange = eventExchange(source).name;
-    await traceSend(eventDispatchSpan(exchange, source, eventType, headers), (traced) =>
-      this.#publish(exchange, source, eventType, body, traced),
+    await traceSend(
+      headers,
+      () => eventDispatchSpan(exchange, source, eventType),
+      (traced) => this.#publish(exchange, source, eventType, body, traced),
     );
   }
 

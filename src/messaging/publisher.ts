@@ -98,14 +98,17 @@ export class PublisherProvider implements DependencyProvider<Publish> {
     const body = this.#serializer.encode(payload);
     const exchange = this.#exchange?.name ?? "";
     const routingKey = o.routingKey ?? "";
-    await traceSend(publishSpan(exchange, routingKey, context), (traced) =>
-      this.#container.transport.publish({
-        exchange,
-        routingKey,
-        body,
-        mandatory: o.mandatory ?? false,
-        properties: this.#properties(o, { ...this.#defaults.headers, ...call.headers, ...traced }),
-      }),
+    await traceSend(
+      context,
+      () => publishSpan(exchange, routingKey),
+      (traced) =>
+        this.#container.transport.publish({
+          exchange,
+          routingKey,
+          body,
+          mandatory: o.mandatory ?? false,
+          properties: this.#properties(o, { ...this.#defaults.headers, ...call.headers, ...traced }),
+        }),
     );
   }
 

@@ -76,10 +76,13 @@ export class RpcCaller {
    * it. A call with neither is sent exactly as Nameko sends it.
    */
   call(request: RpcRequest): Promise<unknown> {
-    return traceSend(rpcCallSpan(request.service, request.method, request.headers), (headers, span) =>
-      this.#call(request, headers, (correlationId) => {
-        if (span?.isRecording()) span.setAttribute("nameko.rpc.correlation_id", correlationId);
-      }),
+    return traceSend(
+      request.headers,
+      () => rpcCallSpan(request.service, request.method),
+      (headers, span) =>
+        this.#call(request, headers, (correlationId) => {
+          if (span?.isRecording()) span.setAttribute("nameko.rpc.correlation_id", correlationId);
+        }),
     );
   }
 

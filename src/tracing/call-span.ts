@@ -9,7 +9,7 @@ import type { Attributes, Span, SpanKind } from "@opentelemetry/api";
 import { recordError } from "./record-error.js";
 import { SPAN_KIND } from "./span-kind.js";
 import { injectIntoHeaders } from "./trace-carrier.js";
-import { openTelemetry, tracerOf } from "./tracer.js";
+import { type OpenTelemetry, openTelemetry, tracerOf } from "./tracer.js";
 
 /** One outgoing message's span. */
 export interface SendSpanInit {
@@ -17,26 +17,36 @@ export interface SendSpanInit {
   readonly kind: SpanKind;
   /** Called only when the span records (an SDK is registered and samples it). */
   readonly attributes: () => Attributes;
-  /** The message's `nameko.*` headers, into which the span's trace context goes. */
-  readonly headers: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Runs `send` inside a new span, giving it the headers to send (carrying the span's context);
- * the span ends when `send` settles, failed if it rejects. With nothing registered with
- * OpenTelemetry there is no span: `send` gets the headers as they are, and `undefined`.
+ * Runs `send` inside a new span described by `initOf()`, giving it `headers` (the message's
+ * `nameko.*` headers) with the span's trace context added; the span ends when `send` settles,
+ * failed if it rejects. With nothing registered with OpenTelemetry there is no span: `send` gets
+ * the headers as they are, and `undefined`, and `initOf` is not called (an untraced call pays
+ * for no span description, nor for an extra promise around it).
  */
-export async function traceSend<T>(
-  init: SendSpanInit,
+export function traceSend<T>(
+  headers: Readonly<Record<string, unknown>>,
+  initOf: () => SendSpanInit,
   send: (headers: Readonly<Record<string, unknown>>, span: Span | undefined) => Promise<T>,
 ): Promise<T> {
   const otel = openTelemetry();
-  if (otel === undefined) return send(init.headers, undefined);
+  if (otel === undefined) return send(headers, undefined);
+  return sendInSpan(otel, initOf(), headers, send);
+}
+
+async function sendInSpan<T>(
+  otel: OpenTelemetry,
+  init: SendSpanInit,
+  headers: Readonly<Record<string, unknown>>,
+  send: (headers: Readonly<Record<string, unknown>>, span: Span | undefined) => Promise<T>,
+): Promise<T> {
   const active = otel.context.active();
   const span = tracerOf(otel).startSpan(init.name, { kind: init.kind }, active);
   if (span.isRecording()) span.setAttributes(init.attributes());
   try {
-    return await send(injectIntoHeaders(otel, init.headers, otel.trace.setSpan(active, span)), span);
+    return await send(injectIntoHeaders(otel, headers, otel.trace.setSpan(active, span)), span);
   } catch (error) {
     if (span.isRecording()) recordError(span, error, false);
     throw error;
@@ -46,15 +56,10 @@ export async function traceSend<T>(
 }
 
 /** The span of an RPC call. */
-export function rpcCallSpan(
-  service: string,
-  method: string,
-  headers: Readonly<Record<string, unknown>>,
-): SendSpanInit {
+export function rpcCallSpan(service: string, method: string): SendSpanInit {
   return {
     name: `RPC to ${service}.${method}`,
     kind: SPAN_KIND.CLIENT,
-    headers,
     attributes: () => ({
       "nameko.rpc.target_service": service,
       "nameko.rpc.target_method": method,
@@ -67,16 +72,10 @@ export function rpcCallSpan(
 }
 
 /** The span of a dispatched event. */
-export function eventDispatchSpan(
-  exchange: string,
-  source: string,
-  eventType: string,
-  headers: Readonly<Record<string, unknown>>,
-): SendSpanInit {
+export function eventDispatchSpan(exchange: string, source: string, eventType: string): SendSpanInit {
   return {
     name: `Dispatch event ${source}.${eventType}`,
     kind: SPAN_KIND.PRODUCER,
-    headers,
     attributes: () => ({
       "nameko.events.exchange": exchange,
       "nameko.events.event_type": eventType,
@@ -89,16 +88,11 @@ export function eventDispatchSpan(
 }
 
 /** The span of a message published to an exchange (`""`: the default exchange). */
-export function publishSpan(
-  exchange: string,
-  routingKey: string,
-  headers: Readonly<Record<string, unknown>>,
-): SendSpanInit {
+export function publishSpan(exchange: string, routingKey: string): SendSpanInit {
   const target = exchange === "" ? "default-exchange" : exchange;
   return {
     name: `Publish to ${target}`,
     kind: SPAN_KIND.PRODUCER,
-    headers,
     attributes: () => ({
       "nameko.messaging.exchange": target,
       "messaging.system": "rabbitmq",

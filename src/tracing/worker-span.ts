@@ -11,7 +11,7 @@ import { recordError } from "./record-error.js";
 import { SPAN_KIND } from "./span-kind.js";
 import { argumentAttributes, resultAttributes, type SpanPayload } from "./span-payload.js";
 import { extractFromContextData, extractFromHeaders } from "./trace-carrier.js";
-import { openTelemetry, tracerOf } from "./tracer.js";
+import { type OpenTelemetry, openTelemetry, tracerOf } from "./tracer.js";
 
 /** How a traced run ended. */
 export interface TracedOutcome {
@@ -54,15 +54,26 @@ const HOSTNAME = hostname();
 
 /**
  * Runs `run` inside a new worker span and ends the span with the run's outcome. `run` gets the
- * span, or `undefined` when nothing is registered with OpenTelemetry (then there is no span).
+ * span, or `undefined` when nothing is registered with OpenTelemetry (then there is no span, and
+ * `initOf` is not called: a worker that is not traced pays for no span description, nor for an
+ * extra promise around its run).
  */
-export async function traceWorker<R>(
-  init: WorkerSpanInit,
+export function traceWorker<R>(
+  initOf: () => WorkerSpanInit,
   run: (span: Span | undefined) => Promise<R>,
   outcomeOf: (result: R) => TracedOutcome,
 ): Promise<R> {
   const otel = openTelemetry();
   if (otel === undefined) return run(undefined);
+  return runInWorkerSpan(otel, initOf(), run, outcomeOf);
+}
+
+async function runInWorkerSpan<R>(
+  otel: OpenTelemetry,
+  init: WorkerSpanInit,
+  run: (span: Span | undefined) => Promise<R>,
+  outcomeOf: (result: R) => TracedOutcome,
+): Promise<R> {
   const parent = extractFromContextData(otel, init.data);
   const span = tracerOf(otel).startSpan(
     `${init.service}.${init.method}`,
