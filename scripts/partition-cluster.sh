@@ -124,7 +124,9 @@ start_node() {
     sleep 1
   done
   if ! ctl "$n" -q --timeout 120 await_startup >/dev/null 2>&1; then
-    echo "node $(node_name "$n") did not start; see $BASE/node$n/log" >&2
+    # `stop` removes the logs: their end goes to stderr first.
+    echo "node $(node_name "$n") did not start; the end of its logs:" >&2
+    tail -n 30 "$BASE/node$n"/log/* >&2 2>/dev/null || true
     return 1
   fi
 }
