@@ -10,8 +10,9 @@
  * so the report separates what the wire costs from what Enoki itself adds.
  *
  * First (bench/process-footprint.ts) the hello example's startup and idle memory under `enoki
- * run`, compiled to JavaScript and as TypeScript, on a quiet broker; last (bench/large-and-many.ts)
- * 64 KiB and 1 MiB payloads and 10,000 calls in flight from one client.
+ * run`, compiled to JavaScript and as TypeScript, on a quiet broker, and (bench/allocations.ts) what
+ * one call allocates; last (bench/large-and-many.ts) 64 KiB and 1 MiB payloads and 10,000 calls in
+ * flight from one client.
  *
  * The targets of issue 16 end the report as lines a script can read:
  * `target <name>: <value> (goal <op> <number>) PASS|FAIL` (bench/targets.ts). Compare ratios
@@ -20,6 +21,7 @@
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { connect, silentLogger } from "enoki";
+import { allocatedPerCall } from "./allocations.js";
 import { benchVhost, brokerCpu, median, serverCpu, startServer as startBenchServer } from "./harness.js";
 import { manyInFlight, payloadRate } from "./large-and-many.js";
 import { compileHello, type Footprint, measureFootprint } from "./process-footprint.js";
@@ -34,6 +36,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Math.ceil(500 * SCALE);
 // Starts are cheap (about 2.5 s each, most of it the idle wait before reading RSS) and noisy.
 const FOOTPRINT_ROUNDS = Number(process.env.BENCH_FOOTPRINT_ROUNDS ?? 5);
+const ALLOCATION_CALLS = Math.max(1000, Math.round(20_000 * SCALE));
 
 interface Sample {
   rate: number;
@@ -104,6 +107,7 @@ function enokiClient(cluster: Awaited<ReturnType<typeof connect>>, service = "be
 async function main() {
   const hello = compileHello();
   const footprints = await footprint(hello);
+  const allocated = await allocatedPerCall(ALLOCATION_CALLS);
   const rawServer = await startServer("raw-server.ts", ["bench-raw"]);
   const rawNamekoServer = await startServer("raw-server.ts", ["bench-raw-nameko", "nameko"]);
   const rawQuorumServer = await startServer("raw-server.ts", ["bench-raw-quorum", "nameko-quorum"]);
@@ -151,7 +155,7 @@ async function main() {
     const jsAfterLoad = median(
       await sequence(ROUNDS, async () => (await measureFootprint(uri, hello)).startupMs),
     );
-    extra = { ...loaded, ...footprints, jsAfterLoad };
+    extra = { ...loaded, ...footprints, jsAfterLoad, allocated };
   } finally {
     await raw.close();
     await rawNameko.close();
@@ -178,6 +182,8 @@ interface Extra {
   readonly ts: Footprint;
   /** The compiled start again, after the load phases, with every bench server and client still connected. */
   readonly jsAfterLoad: number;
+  /** Bytes one echo call allocates, client and server, on the in-memory broker. */
+  readonly allocated: number;
 }
 
 const PAYLOADS: Record<string, { bytes: number; calls: number }> = {
@@ -376,6 +382,7 @@ function report(results: Record<string, Record<number, Sample[]>>, extra: Extra)
     `(${MANY} calls in flight from one client: ${extra.many.seconds.toFixed(1)} s, peak RSS growth ${extra.many.peakRssGrowthMb.toFixed(0)} MB;`,
     ` .ts service: idle RSS ${extra.ts.idleRssMb.toFixed(0)} MB)`,
     `(startup measured first, on a quiet broker; the compiled start after the load phases: ${extra.jsAfterLoad.toFixed(0)} ms)`,
+    `(allocated per echo call, client and server in one process on the in-memory broker: ${(extra.allocated / 1024).toFixed(1)} KB)`,
     "(targets 1-2 are for enoki with every Nameko guarantee; the raw Nameko-wire baseline carries the",
     "same wire on raw amqplib, so it shows what the wire costs and what Enoki itself adds)",
     `(${ROUNDS} rounds, medians; Node ${process.version})`,

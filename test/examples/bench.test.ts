@@ -93,4 +93,11 @@ test("npm run bench prints every system at every level, the ratios and the targe
     stdout,
     /^\(startup measured first, on a quiet broker; the compiled start after the load phases: \d+ ms\)$/m,
   );
+  const allocated =
+    /^\(allocated per echo call, client and server in one process on the in-memory broker: (\d+\.\d) KB\)$/m.exec(
+      stdout,
+    );
+  assert.ok(allocated, "the allocation line");
+  // Not a limit (that is the bench's to report): a figure far outside this range is a broken count.
+  assert.ok(Number(allocated[1]) > 1 && Number(allocated[1]) < 200, `allocated ${allocated[1]} KB per call`);
 });
