@@ -48,8 +48,6 @@ export class WorkerRunner {
   readonly #doneListeners = new Set<WorkerDoneListener>();
   #dependencies: ReadonlyMap<string, DependencyProvider> = new Map();
   #hooks: Hooks = { setup: [], result: [], teardown: [] };
-  // Most services have no result or teardown hook: their workers skip the await entirely.
-  #hasAfterHooks = false;
 
   constructor(init: WorkerRunnerInit) {
     this.#init = init;
@@ -64,7 +62,11 @@ export class WorkerRunner {
       result: providers.filter((p) => p.workerResult),
       teardown: providers.filter((p) => p.workerTeardown),
     };
-    this.#hasAfterHooks = this.#hooks.result.length > 0 || this.#hooks.teardown.length > 0;
+  }
+
+  // Most services have no result or teardown hook: their workers skip that await entirely.
+  get #hasAfterHooks(): boolean {
+    return this.#hooks.result.length > 0 || this.#hooks.teardown.length > 0;
   }
 
   /** Adds a listener told about every finished worker; returns its remover. */
